@@ -1,0 +1,219 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# osnic: the one entry point. `make help` lists the targets.
+#
+# Build chain for BPF (as libbpf-bootstrap): clang -target bpf -g -O2 ->
+# bpftool gen object -> bpftool gen skeleton; user code includes the .skel.h.
+# The sched_ext scheduler uses a *sub*skeleton over an embedded object, which
+# avoids the `map->link` field that bpftool 7.5 writes into full skeletons of
+# struct_ops maps and libbpf 1.4's headers do not have.
+
+# ---- tools and overridable inputs -----------------------------------------
+CLANG		?= clang-19
+LLVM_STRIP	?= llvm-strip-19
+BPFTOOL		?= bpftool
+CC		?= gcc
+PKG_CONFIG	?= pkg-config
+
+BUILD		?= build
+BIN		:= $(BUILD)/bin
+OBJ		:= $(BUILD)/obj
+GEN		:= $(BUILD)/include
+
+# vmlinux.h for the XDP side: from the running kernel's BTF.
+VMLINUX_BTF	?= /sys/kernel/btf/vmlinux
+VMLINUX_H	?= $(GEN)/vmlinux.h
+
+# vmlinux.h for the sched_ext side: from the BTF of the sched_ext guest
+# kernel (the development host has no sched_ext types). By default the BTF is
+# taken from the uncompressed guest vmlinuz that `make deps` unpacks; point
+# SCX_VMLINUX_BTF at any vmlinux/BTF file, or SCX_VMLINUX_H at a header.
+DEPS_STATE	?= /var/lib/osnic-deps
+SCX_KVER	?= $(shell cat $(DEPS_STATE)/guest-kernel-version 2>/dev/null)
+SCX_VMLINUZ	?= /usr/lib/modules/$(SCX_KVER)/vmlinuz
+SCX_VMLINUX_BTF	?= $(BUILD)/scx/vmlinux
+SCX_VMLINUX_H	?= $(BUILD)/scx/vmlinux.h
+
+ARCH		:= $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+# ---- flags ------------------------------------------------------------------
+WARN		:= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-override-init
+CFLAGS		?= -O2 -g
+ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(GEN) -Itests/lib \
+		   $(shell $(PKG_CONFIG) --cflags libtirpc 2>/dev/null)
+LDLIBS_BPF	:= -lxdp -lbpf -lelf -lz
+BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unknown-warning-option \
+		   -Wno-missing-field-initializers -Iinclude -Ibpf
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY:
+.DEFAULT_GOAL := all
+
+# ---- sources ------------------------------------------------------------------
+LIB_SRCS	:= $(wildcard lib/*.c)
+LIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))
+LIBOSNIC	:= $(BUILD)/lib/libosnic.a
+
+XDP_PROGS	:= osnic_xdp
+XDP_OBJS	:= $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(XDP_PROGS))
+XDP_SKELS	:= $(patsubst %,$(GEN)/%.skel.h,$(XDP_PROGS))
+
+SCX_PROG	:= osnic_sched
+SCX_OBJ		:= $(BUILD)/bpf/$(SCX_PROG).bpf.o
+SCX_SUBSKEL	:= $(GEN)/$(SCX_PROG).subskel.h
+
+LOADER_SRCS	:= $(wildcard loader/*.c)
+LOADER_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(LOADER_SRCS)) $(OBJ)/sched_ext/$(SCX_PROG).embed.o
+LOADER		:= $(BUILD)/lib/libosnic-loader.a
+
+TESTLIB_SRCS	:= $(wildcard tests/lib/*.c)
+TESTLIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(TESTLIB_SRCS))
+
+UNIT_SRCS	:= $(wildcard tests/unit/*.c)
+BPFT_SRCS	:= $(wildcard tests/bpf/*.c)
+VMT_SRCS	:= $(wildcard vmtest/*.c)
+
+TESTS		:= $(BUILD)/tests/unit $(BUILD)/tests/bpf $(BUILD)/tests/vm
+TOOLS		:= $(BIN)/osnic-sched
+
+# ---- top-level targets -------------------------------------------------------
+.PHONY: all clean deps test check-unit check-bpf vmtest demo help
+
+all: $(LIBOSNIC) $(LOADER) $(TOOLS) $(TESTS)
+
+help:
+	@echo 'make            build everything into build/ (V=1 for full commands)'
+	@echo 'make deps       install what is missing from Debian (idempotent)'
+	@echo 'make test       deps, build, unit tests, BPF tests (root), then vmtest'
+	@echo 'make check-unit only the Criterion unit tests'
+	@echo 'make check-bpf  only the BPF_PROG_TEST_RUN tests (root)'
+	@echo 'make vmtest     boot the sched_ext kernel once and run vmtest/ in it'
+	@echo 'make demo       deps, build, run what exists against a real client'
+	@echo 'make clean      remove build/'
+
+deps:
+	$(Q)scripts/deps.sh all
+
+# deps runs first and on its own, so that variables read from its state
+# (SCX_KVER) are evaluated by a make that starts after it.
+test: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory check-unit check-bpf
+	$(Q)$(MAKE) --no-print-directory vmtest
+
+check-unit: $(BUILD)/tests/unit
+	$(call msg,TEST,unit)
+	$(Q)$(BUILD)/tests/unit --jobs=2
+
+check-bpf: $(BUILD)/tests/bpf
+	$(call msg,TEST,bpf)
+	$(Q)scripts/require-root.sh "BPF tests" && $(BUILD)/tests/bpf --jobs=1
+
+vmtest: all
+	$(call msg,VMTEST,$(SCX_KVER))
+	$(Q)vmtest/run.sh
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/demo.sh
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
+
+# ---- vmlinux.h ------------------------------------------------------------------
+$(VMLINUX_H): | $(GEN)
+	$(call msg,GEN,$@)
+	$(Q)test -r $(VMLINUX_BTF) || { echo "error: no kernel BTF at $(VMLINUX_BTF) (CONFIG_DEBUG_INFO_BTF); set VMLINUX_BTF= or VMLINUX_H=" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(BUILD)/scx/vmlinux: | $(BUILD)/scx
+	$(call msg,EXTRACT,$(SCX_VMLINUZ))
+	$(Q)test -n "$(SCX_KVER)" -o -r "$(SCX_VMLINUZ)" || { echo "error: no sched_ext guest kernel known; run 'make deps' or set SCX_VMLINUZ=, SCX_VMLINUX_BTF= or SCX_VMLINUX_H=" >&2; exit 1; }
+	$(Q)scripts/extract-vmlinux.sh $(SCX_VMLINUZ) $@
+
+$(BUILD)/scx/vmlinux.h: $(SCX_VMLINUX_BTF) | $(BUILD)/scx
+	$(call msg,GEN,$@)
+	$(Q)$(BPFTOOL) btf dump file $(SCX_VMLINUX_BTF) format c > $@.tmp
+	$(Q)grep -q 'struct sched_ext_ops {' $@.tmp || { rm -f $@.tmp; echo "error: $(SCX_VMLINUX_BTF) has no sched_ext types (CONFIG_SCHED_CLASS_EXT)" >&2; exit 1; }
+	$(Q)mv $@.tmp $@
+
+# ---- BPF objects and skeletons -------------------------------------------------
+BPF_HDRS := $(wildcard bpf/*.h) $(wildcard include/osnic/*.h)
+
+$(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_H) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(dir $(VMLINUX_H)) -c $< -o $@
+
+# Kernels since 6.19 are built with -fms-extensions and their BTF has
+# anonymous tagged struct members (`struct __filename_head;`), which
+# bpftool dumps as such into vmlinux.h.
+$(BUILD)/bpf/$(SCX_PROG).tmp.o: sched_ext/$(SCX_PROG).bpf.c $(wildcard sched_ext/*.h) $(BPF_HDRS) $(SCX_VMLINUX_H) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -fms-extensions -Wno-microsoft-anon-tag -Isched_ext -I$(dir $(SCX_VMLINUX_H)) -c $< -o $@
+
+$(BUILD)/bpf/%.bpf.o: $(BUILD)/bpf/%.tmp.o
+	$(call msg,GENOBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(GEN)/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(GEN)
+	$(call msg,GENSKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@
+
+$(GEN)/%.subskel.h: $(BUILD)/bpf/%.bpf.o | $(GEN)
+	$(call msg,GENSKEL,$@)
+	$(Q)$(BPFTOOL) gen subskeleton $< name $* > $@
+
+# The scheduler's object is embedded in the loader and opened with
+# bpf_object__open_mem; the subskeleton then gives typed access to it.
+$(OBJ)/sched_ext/%.embed.o: sched_ext/embed.S $(BUILD)/bpf/%.bpf.o | $(OBJ)/sched_ext
+	$(call msg,EMBED,$@)
+	$(Q)$(CC) -c -DOBJ_FILE='"$(BUILD)/bpf/$*.bpf.o"' -DOBJ_SYM=$* $< -o $@
+
+# ---- user space -------------------------------------------------------------------
+$(OBJ)/%.o: %.c $(wildcard include/osnic/*.h) | $(XDP_SKELS)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# Only the scheduler's own user-space code needs its subskeleton.
+$(OBJ)/loader/sched.o $(OBJ)/sched_ext/osnic_sched_main.o $(patsubst %.c,$(OBJ)/%.o,$(VMT_SRCS)): | $(SCX_SUBSKEL)
+
+$(LIBOSNIC): $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(LOADER): $(LOADER_OBJS)
+	@mkdir -p $(dir $@)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN)/osnic-sched: $(OBJ)/sched_ext/osnic_sched_main.o $(LOADER) $(LIBOSNIC) | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF)
+
+$(BUILD)/tests/unit: $(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRCS)) $(TESTLIB_OBJS) $(LIBOSNIC) | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion
+
+$(BUILD)/tests/bpf: $(patsubst %.c,$(OBJ)/%.o,$(BPFT_SRCS)) $(TESTLIB_OBJS) $(LIBOSNIC) | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_BPF)
+
+$(BUILD)/tests/vm: $(patsubst %.c,$(OBJ)/%.o,$(VMT_SRCS)) $(TESTLIB_OBJS) $(LOADER) $(LIBOSNIC) | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_BPF) -lpthread
+
+$(GEN) $(BIN) $(BUILD)/bpf $(BUILD)/scx $(BUILD)/tests $(OBJ)/sched_ext:
+	$(Q)mkdir -p $@
+
+-include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
