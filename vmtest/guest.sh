@@ -1,0 +1,32 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Runs inside the virtme-ng guest: the in-VM test suite. Arguments: the
+# repository, the writable output directory, the build directory name.
+# Leaves `status` (0 = all passed) and `dmesg.txt` in the output directory.
+top=$1 out=$2 build=${3:-build}
+cd "$top" || exit 1
+status=0
+
+run() { # name cmd...
+	name=$1
+	shift
+	echo "=== vmtest: $name"
+	"$@" || { echo "=== vmtest: $name FAILED"; status=1; }
+}
+
+if [ ! -d /sys/kernel/sched_ext ]; then
+	echo "=== vmtest: FAIL: guest kernel $(uname -r) has no /sys/kernel/sched_ext"
+	status=1
+else
+	echo "=== vmtest: kernel $(uname -r), sched_ext state $(cat /sys/kernel/sched_ext/state)"
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	# The host's BPF tests again, on this kernel.
+	run "bpf tests" "$build/tests/bpf" --jobs=1
+	run "vm tests" "$build/tests/vm" --jobs=1
+fi
+
+dmesg >"$out/dmesg.txt" 2>&1
+echo "$status" >"$out/status"
+sync
+exit "$status"
