@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * osnic sched_ext scheduler: the layouts shared by the BPF scheduler
+ * (sched_ext/osnic_sched.bpf.c) and user space (loader/sched.c). This header
+ * is their single definition.
+ *
+ * BPF code includes it after vmlinux.h (which provides the __u* types);
+ * user space gets them from <linux/types.h>.
+ */
+#ifndef OSNIC_SCHED_H
+#define OSNIC_SCHED_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* The name the kernel shows in /sys/kernel/sched_ext/root/ops. */
+#define OSNIC_SCHED_NAME "osnic"
+
+/*
+ * Event counters, kept by the scheduler in its .bss (one global copy,
+ * updated with atomic adds) and read by user space through the mmapped map.
+ */
+struct osnic_sched_stats {
+	__u64 select_cpu;	/* ops.select_cpu calls (wakeups on multi-CPU tasks) */
+	__u64 local_direct;	/* idle CPU found at wakeup: inserted into its local DSQ */
+	__u64 enqueued;		/* ops.enqueue calls: inserted into the shared DSQ */
+	__u64 dispatched;	/* tasks moved from the shared DSQ to a local DSQ */
+	__u64 dispatch_empty;	/* ops.dispatch found the shared DSQ empty */
+	__u64 wakeups;		/* ops.runnable with SCX_ENQ_WAKEUP */
+	__u64 running;		/* ops.running: a task started running on a CPU */
+	__u64 enabled_tasks;	/* ops.enable: tasks that entered the scheduler */
+};
+
+/* Lengths of the kernel's scx_exit_info strings (SCX_EXIT_REASON_LEN, SCX_EXIT_MSG_LEN). */
+#define OSNIC_SCHED_EXIT_REASON_LEN 128
+#define OSNIC_SCHED_EXIT_MSG_LEN 1024
+
+/*
+ * Values of the kernel's enum scx_exit_kind (the ones we name; the numbers
+ * are what sched_ext reports and are stable across kernels). Everything at
+ * or above OSNIC_SCHED_EXIT_ERROR means the kernel ejected the scheduler.
+ */
+#define OSNIC_SCHED_EXIT_NONE 0
+#define OSNIC_SCHED_EXIT_DONE 1
+#define OSNIC_SCHED_EXIT_UNREG 64		/* user space detached it */
+#define OSNIC_SCHED_EXIT_UNREG_BPF 65		/* the scheduler asked to exit */
+#define OSNIC_SCHED_EXIT_UNREG_KERN 66		/* the kernel unregistered it */
+#define OSNIC_SCHED_EXIT_SYSRQ 67		/* SysRq-S */
+#define OSNIC_SCHED_EXIT_ERROR 1024		/* runtime error, see msg */
+#define OSNIC_SCHED_EXIT_ERROR_BPF 1025		/* scx_bpf_error() */
+#define OSNIC_SCHED_EXIT_ERROR_STALL 1026	/* watchdog: runnable task stalled */
+
+/*
+ * Why the scheduler exited, copied from struct scx_exit_info in ops.exit.
+ * The BPF side writes the strings and exit_code first and publishes kind
+ * last, so a non-zero kind read with acquire semantics means the rest is
+ * complete. kind is 64 bits wide because BPF's compare-and-swap is.
+ */
+struct osnic_sched_exit_info {
+	__s64 kind;		/* OSNIC_SCHED_EXIT_*, 0 while running */
+	__s64 exit_code;	/* scx_bpf_exit() code, SCX_ECODE_* bits */
+	char reason[OSNIC_SCHED_EXIT_REASON_LEN];
+	char msg[OSNIC_SCHED_EXIT_MSG_LEN];
+};
+
+#endif /* OSNIC_SCHED_H */
