@@ -85,7 +85,7 @@ TESTS		:= $(BUILD)/tests/unit $(BUILD)/tests/bpf $(BUILD)/tests/vm
 TOOLS		:= $(BIN)/osnic-sched
 
 # ---- top-level targets -------------------------------------------------------
-.PHONY: all clean deps test check-unit check-bpf vmtest demo help
+.PHONY: all clean deps test check-unit check-bpf vmtest demo fuzz help
 
 all: $(LIBOSNIC) $(LOADER) $(TOOLS) $(TESTS)
 
@@ -97,6 +97,7 @@ help:
 	@echo 'make check-bpf  only the BPF_PROG_TEST_RUN tests (root)'
 	@echo 'make vmtest     boot the sched_ext kernel once and run vmtest/ in it'
 	@echo 'make demo       deps, build, run what exists against a real client'
+	@echo 'make fuzz       build the libFuzzer targets and run each FUZZ_TIME s (30)'
 	@echo 'make clean      remove build/'
 
 deps:
@@ -124,6 +125,27 @@ vmtest: all
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
+
+# libFuzzer targets: tests/fuzz/fuzz_X.c is linked with the library sources
+# it needs, instrumented (ASan, UBSan). Each runs FUZZ_TIME seconds from its
+# corpus directory under build/fuzz/.
+FUZZ_TIME	?= 30
+FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude
+FUZZERS		:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
+
+$(BUILD)/fuzz/fuzz_xdr: tests/fuzz/fuzz_xdr.c lib/xdr.c include/osnic/xdr.h
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_xdr.c lib/xdr.c -o $@
+
+fuzz: $(FUZZERS)
+	$(Q)for f in $(FUZZERS); do \
+		mkdir -p $$f.corpus; \
+		echo "  FUZZ     $$f ($(FUZZ_TIME) s)"; \
+		$$f -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -print_final_stats=0 $$f.corpus 2>$$f.log || \
+			{ tail -40 $$f.log; echo "fuzz: $$f found a problem (see $$f.log)" >&2; exit 1; }; \
+		grep -h '^Done' $$f.log; \
+	done
 
 clean:
 	$(call msg,CLEAN,$(BUILD))
