@@ -38,7 +38,10 @@ rm -rf "$out"
 mkdir -p "$out"
 
 echo "vmtest: booting $kver (TCG, ${VMTEST_CPUS:-2} CPUs); guest output follows"
+# vng checks that --rwdir's path exists in the guest by resolving it
+# relative to its own working directory, so it must start from /.
 set +e
+cd /
 timeout --foreground -k 10 "$timeout_s" \
 	vng --disable-kvm -r "$kdir/vmlinuz" --cpus "${VMTEST_CPUS:-2}" \
 	--memory "${VMTEST_MEM:-2G}" --rwdir="$out" \
@@ -46,6 +49,7 @@ timeout --foreground -k 10 "$timeout_s" \
 	tee "$out/console.log"
 vng_rc=${PIPESTATUS[0]}
 set -e
+cd "$top"
 
 fail=0
 if [ ! -r "$out/status" ]; then
