@@ -11,6 +11,7 @@
 #include <bpf/bpf_endian.h>
 
 #include <osnic/abi.h>
+#include <osnic/rpc.h>
 
 #define ETH_P_IP	0x0800
 #define ETH_P_IPV6	0x86DD
@@ -21,6 +22,17 @@
 #define IP_MF		0x2000
 #define IP_OFFSET	0x1FFF
 #define NEXTHDR_FRAGMENT 44
+
+/* errno values the helpers return (vmlinux.h has no #defines). */
+#define EFAULT		14
+#define E2BIG		7
+#define ENOSPC		28
+
+#define AF_INET		2
+#define AF_INET6	10
+
+/* Hop limit of the replies XDP sends itself (the kernel's default TTL). */
+#define OSNIC_REPLY_TTL	64
 
 #ifndef likely
 #define likely(x)	__builtin_expect(!!(x), 1)

@@ -130,4 +130,36 @@ static __always_inline int parse_udphdr(struct hdr_cursor *c, struct pkt_meta *m
 	return 0;
 }
 
+/*
+ * Ethernet to UDP in one go. Returns 0 for a whole, well-formed UDP
+ * datagram (m filled in), else the osnic_rx_counter that says why the frame
+ * is left to the kernel: not IP, not UDP, an IP fragment, or malformed.
+ */
+static __always_inline int parse_frame(struct xdp_md *ctx, struct pkt_meta *m)
+{
+	struct hdr_cursor c = {
+		.pos = (void *)(long)ctx->data,
+		.end = (void *)(long)ctx->data_end,
+	};
+	int ret;
+
+	if (parse_ethhdr(&c, m) < 0)
+		return OSNIC_RX_MALFORMED;
+	if (m->l3_proto == ETH_P_IP)
+		ret = parse_iphdr(&c, m);
+	else if (m->l3_proto == ETH_P_IPV6)
+		ret = parse_ipv6hdr(&c, m);
+	else
+		return OSNIC_RX_NOT_IP;
+	if (ret < 0)
+		return OSNIC_RX_MALFORMED;
+	if (ret > 0)
+		return OSNIC_RX_FRAGMENT;
+	if (m->l4_proto != IPPROTO_UDP)
+		return OSNIC_RX_NOT_UDP;
+	if (parse_udphdr(&c, m) < 0)
+		return OSNIC_RX_MALFORMED;
+	return 0;
+}
+
 #endif /* OSNIC_BPF_PARSING_H */

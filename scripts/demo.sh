@@ -4,7 +4,8 @@
 # make demo: what exists so far, against a real client. Two network
 # namespaces joined by veth; the osnic XDP program on the server side counts
 # what arrives; a UDP client sends datagrams; a UDP server receives them
-# (the program passes every frame on); the counters are printed.
+# (no osnic service is registered here, so the program passes every
+# datagram on as "not listened"); the counters are printed.
 # Everything is removed on exit, also when interrupted.
 set -euo pipefail
 
@@ -60,6 +61,6 @@ sleep 0.5
 say "counters kept by XDP"
 prog_id=$(ip -n "$srv" -d link show veth-srv | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
 ip netns exec "$srv" "$top/scripts/xdp-counters.py" "$prog_id"
-say "the UDP server received (XDP passed every frame on): $(wc -l <"/tmp/osnic-demo.$$") datagrams"
+say "the UDP server received (XDP passed every datagram on): $(wc -l <"/tmp/osnic-demo.$$") datagrams"
 rm -f "/tmp/osnic-demo.$$"
 say "done; cleaning up"

@@ -6,7 +6,15 @@ import json
 import subprocess
 import sys
 
-NAMES = ["packets", "not_ip", "not_udp", "malformed", "fragment", "udp"]
+# enum osnic_rx_counter in include/osnic/abi.h, in order.
+NAMES = ["packets", "not_ip", "not_udp", "malformed", "fragment", "udp",
+         "not_listened", "rpc_short", "rpc_not_call", "rpc_bad_auth",
+         "rpc_too_big", "rpc_vers_mismatch", "rpc_prog_unavail",
+         "rpc_prog_mismatch", "rpc_proc_unavail", "rpc_nullproc",
+         "rpc_delivered", "rpc_no_worker", "rpc_ring_full", "tx_error",
+         "rpc_auth_error"]
+# The kernel keeps 15 characters of a map name.
+RX_COUNTERS = "osnic_rx_counters"[:15]
 
 
 def bpftool(*args):
@@ -30,10 +38,9 @@ def key(entry):
 prog = bpftool("prog", "show", "id", sys.argv[1])
 for mid in prog["map_ids"]:
     name = bpftool("map", "show", "id", str(mid))["name"]
-    if name == "rx_counters":
+    if name == RX_COUNTERS:
         for e in bpftool("map", "dump", "id", str(mid)):
-            print(f"  {NAMES[key(e)]:>10}: {total(e)}")
-    elif name == "port_packets":
-        for e in bpftool("map", "dump", "id", str(mid)):
-            if total(e):
-                print(f"  udp port {key(e)}: {total(e)} datagrams")
+            k = key(e)
+            if total(e) or k == 0:
+                label = NAMES[k] if k < len(NAMES) else f"counter {k}"
+                print(f"  {label:>18}: {total(e)}")

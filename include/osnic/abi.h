@@ -101,6 +101,8 @@ struct osnic_service {
 	__u32 depth_lines;	/* per-worker ring depth limit, in lines */
 	__u32 nworkers;
 	__u32 workers[OSNIC_MAX_SVC_WORKERS];	/* worker ids */
+	__u32 max_cpus;		/* CPUs its workers may hold at once; 0: no limit */
+	__u32 reserved;		/* 0 */
 };
 
 /* osnic_workers: ARRAY [OSNIC_MAX_WORKERS], indexed by worker id. */
@@ -114,8 +116,28 @@ struct osnic_worker {
 /*
  * osnic_rings: ARRAY_OF_MAPS [OSNIC_MAX_WORKERS] of RINGBUF maps of
  * OSNIC_RING_BYTES, indexed by worker id. Each inner ring is pinned as
- * OSNIC_PIN_DIR/ring.<id>, owned by the application's uid, mode 0600.
+ * OSNIC_PIN_DIR/ring_<id> (bpffs refuses dots in names), owned by the
+ * application's uid, mode 0600.
  */
+
+/*
+ * osnic_worker_tids: HASH [OSNIC_MAX_WORKERS], key __u32 tid (the worker
+ * thread's kernel tid) -> __u32 worker id. Written by osnicd when a worker is
+ * created and deleted when it goes; the scheduler (and the sched_switch
+ * fallback) recognise worker threads by it. An entry counts only while
+ * osnic_workers[id].tid names the same thread.
+ */
+
+/*
+ * osnic_worker_rx: ARRAY [OSNIC_MAX_WORKERS], indexed by worker id. Written
+ * by XDP each time it delivers a call into the worker's ring; read by the
+ * scheduler to wake the worker on the CPU that received its call.
+ */
+struct osnic_worker_rx {
+	__u32 last_rx_cpu;	/* CPU that received the last delivered call */
+	__u32 pad;
+	__u64 last_rx_ns;	/* bpf_ktime_get_ns() of that delivery; 0: none yet */
+};
 
 /*
  * osnic_worker_sched: ARRAY [OSNIC_MAX_WORKERS], indexed by worker id.
@@ -163,6 +185,7 @@ enum osnic_rx_counter {
 	OSNIC_RX_RPC_NO_WORKER,	/* no worker with room: dropped (or SYSTEM_ERR) */
 	OSNIC_RX_RPC_RING_FULL,	/* ring reserve failed: dropped */
 	OSNIC_RX_TX_ERROR,	/* could not build a reply in place: dropped */
+	OSNIC_RX_RPC_AUTH_ERROR,	/* credential flavor not served: AUTH_ERROR sent */
 	OSNIC_RX__MAX,
 };
 
@@ -180,10 +203,7 @@ struct osnic_svc_stats {
 struct osnic_worker_stats {
 	__u64 delivered;
 	__u64 delivered_idle;	/* chosen because it was sleeping */
-	__u64 bytes;
+	__u64 bytes;		/* argument bytes delivered */
 };
-
-/* `port_packets` (debug): per-CPU array indexed by UDP destination port. */
-#define OSNIC_NR_PORTS 65536
 
 #endif /* OSNIC_ABI_H */

@@ -11,8 +11,15 @@
 enum rpc_msg_type { RPC_CALL = 0, RPC_REPLY = 1 };
 enum rpc_reply_stat { RPC_MSG_ACCEPTED = 0, RPC_MSG_DENIED = 1 };
 
+/*
+ * libtirpc's enum clnt_stat (<rpc/clnt_stat.h>) also names RPC_SUCCESS, with
+ * the same value 0. A file that uses both includes <rpc/rpc.h> first, and
+ * RPC_SUCCESS is then libtirpc's.
+ */
 enum rpc_accept_stat {
+#ifndef _RPC_CLNT_STAT_H
 	RPC_SUCCESS = 0,
+#endif
 	RPC_PROG_UNAVAIL = 1,
 	RPC_PROG_MISMATCH = 2,	/* followed by low and high version */
 	RPC_PROC_UNAVAIL = 3,

@@ -12,14 +12,14 @@
 static const uint8_t src_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 1 };
 static const uint8_t dst_mac[ETH_ALEN] = { 0x02, 0, 0, 0, 0, 2 };
 
-static uint16_t csum_fold(uint32_t sum)
+uint16_t pkt_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	return (uint16_t)~sum;
 }
 
-static uint32_t csum_add(uint32_t sum, const void *data, size_t len)
+uint32_t pkt_csum_add(uint32_t sum, const void *data, size_t len)
 {
 	const uint8_t *p = data;
 
@@ -45,7 +45,10 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap)
 		return 0;
 	memset(buf, 0, len);
 
-	memcpy(p, dst_mac, ETH_ALEN);
+	if (s->eth_bcast)
+		memset(p, 0xff, ETH_ALEN);
+	else
+		memcpy(p, dst_mac, ETH_ALEN);
 	memcpy(p + ETH_ALEN, src_mac, ETH_ALEN);
 	p += 2 * ETH_ALEN;
 	if (s->vlan_tci) {
@@ -88,7 +91,7 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap)
 		ip->daddr = htonl(0x0a000002);
 		/* NOP options */
 		memset(p + sizeof(*ip), 1, s->ip_opt_len);
-		ip->check = htons(csum_fold(csum_add(0, ip, sizeof(*ip) + s->ip_opt_len)));
+		ip->check = htons(pkt_csum_fold(pkt_csum_add(0, ip, sizeof(*ip) + s->ip_opt_len)));
 		p += sizeof(*ip) + s->ip_opt_len;
 	}
 	(void)l3p;
@@ -108,4 +111,124 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap)
 	if (s->trunc > 0 && (size_t)s->trunc < len)
 		len = s->trunc;
 	return len;
+}
+
+/* ---- ONC RPC calls ------------------------------------------------------- */
+
+struct xdr_buf {
+	uint8_t *p;
+	size_t len, cap;
+	bool overflow;
+};
+
+static void xdr_u32(struct xdr_buf *x, uint32_t v)
+{
+	if (x->len + 4 > x->cap) {
+		x->overflow = true;
+		return;
+	}
+	v = htonl(v);
+	memcpy(x->p + x->len, &v, 4);
+	x->len += 4;
+}
+
+/* len bytes from gen(i), then zero padding to a multiple of 4 */
+static void xdr_opaque(struct xdr_buf *x, size_t len, uint8_t (*gen)(size_t))
+{
+	size_t padded = (len + 3) & ~(size_t)3;
+
+	if (x->len + padded > x->cap) {
+		x->overflow = true;
+		return;
+	}
+	for (size_t i = 0; i < padded; i++)
+		x->p[x->len + i] = i < len ? gen(i) : 0;
+	x->len += padded;
+}
+
+static uint8_t name_byte(size_t i)
+{
+	return (uint8_t)('a' + i % 26);
+}
+
+static uint8_t body_byte(size_t i)
+{
+	return (uint8_t)(0xa0 + i % 16);
+}
+
+uint8_t rpc_arg_byte(size_t i)
+{
+	return (uint8_t)(i * 7 + 3);
+}
+
+static size_t authsys_body_len(const struct rpc_spec *r)
+{
+	return 20 + ((r->machinename_len + 3u) & ~3u) + 4u * r->ngids;
+}
+
+static size_t cred_body_len(const struct rpc_spec *r)
+{
+	return r->cred_flavor == 1 ? authsys_body_len(r) : r->cred_body_len;
+}
+
+size_t rpc_args_offset(const struct rpc_spec *r)
+{
+	return 32 + ((cred_body_len(r) + 3) & ~(size_t)3) + 8 + ((r->verf_body_len + 3u) & ~3u);
+}
+
+size_t rpc_build(const struct rpc_spec *r, uint8_t *buf, size_t cap)
+{
+	struct xdr_buf x = { .p = buf, .cap = cap };
+
+	xdr_u32(&x, r->xid);
+	xdr_u32(&x, r->msg_type);
+	xdr_u32(&x, r->rpcvers ? r->rpcvers : 2);
+	xdr_u32(&x, r->prog);
+	xdr_u32(&x, r->vers);
+	xdr_u32(&x, r->proc);
+
+	xdr_u32(&x, r->cred_flavor);
+	xdr_u32(&x, (uint32_t)(cred_body_len(r) + r->cred_len_delta));
+	if (r->cred_flavor == 1) {
+		xdr_u32(&x, r->stamp);
+		xdr_u32(&x, r->machinename_len);
+		xdr_opaque(&x, r->machinename_len, name_byte);
+		xdr_u32(&x, r->uid);
+		xdr_u32(&x, r->gid);
+		xdr_u32(&x, r->ngids);
+		for (unsigned int i = 0; i < r->ngids; i++)
+			xdr_u32(&x, RPC_SPEC_GID0 + i);
+	} else {
+		xdr_opaque(&x, r->cred_body_len, body_byte);
+	}
+
+	xdr_u32(&x, r->verf_flavor);
+	xdr_u32(&x, (uint32_t)(r->verf_body_len + r->verf_len_delta));
+	xdr_opaque(&x, r->verf_body_len, body_byte);
+
+	/* Arguments are not padded: what is sent is what the worker gets. */
+	if (x.len + r->args_len > x.cap)
+		return 0;
+	for (size_t i = 0; i < r->args_len; i++)
+		x.p[x.len + i] = rpc_arg_byte(i);
+	x.len += r->args_len;
+
+	if (x.overflow)
+		return 0;
+	if (r->trunc > 0 && (size_t)r->trunc < x.len)
+		x.len = r->trunc;
+	return x.len;
+}
+
+size_t pkt_build_rpc(const struct pkt_spec *s, const struct rpc_spec *r, uint8_t *buf,
+		     size_t cap)
+{
+	uint8_t msg[PKT_MAX];
+	struct pkt_spec spec = *s;
+
+	spec.payload_len = rpc_build(r, msg, sizeof(msg));
+	if (!spec.payload_len)
+		return 0;
+	spec.payload = msg;
+	return pkt_build(&spec, buf, cap);
 }

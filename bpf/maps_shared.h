@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The maps that more than one osnic BPF object uses: XDP's receive path,
+ * the sched_ext scheduler and the sched_switch fallback (sched_feed.h). One
+ * definition here, so that every object declares them identically and the
+ * loaders can hand the same kernel map (pinned by osnicd under
+ * OSNIC_PIN_DIR, one file per map name) to each of them with
+ * bpf_map__reuse_fd(). The key and value layouts are in <osnic/abi.h>.
+ *
+ * Self-contained on purpose: it is compiled against the host's vmlinux.h
+ * (XDP) and the sched_ext guest kernel's (the scheduler), and needs no other
+ * osnic BPF header.
+ */
+#ifndef OSNIC_BPF_MAPS_SHARED_H
+#define OSNIC_BPF_MAPS_SHARED_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+#include <osnic/abi.h>
+
+/* ---- written by osnicd ---------------------------------------------------- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OSNIC_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct osnic_service);
+} osnic_services SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OSNIC_MAX_WORKERS);
+	__type(key, __u32);
+	__type(value, struct osnic_worker);
+} osnic_workers SEC(".maps");
+
+/* Worker thread tid -> worker id: how the scheduler knows a worker. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OSNIC_MAX_WORKERS);
+	__type(key, __u32);
+	__type(value, __u32);
+} osnic_worker_tids SEC(".maps");
+
+/*
+ * One ring per worker id. Every inner ring must match this template
+ * (RINGBUF of OSNIC_RING_BYTES); the kernel refuses others on insert.
+ */
+struct osnic_ring_tmpl {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, OSNIC_RING_BYTES);
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+	__uint(max_entries, OSNIC_MAX_WORKERS);
+	__type(key, __u32);
+	__array(values, struct osnic_ring_tmpl);
+} osnic_rings SEC(".maps");
+
+/* ---- written by XDP on delivery, read by the scheduler ------------------------ */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OSNIC_MAX_WORKERS);
+	__type(key, __u32);
+	__type(value, struct osnic_worker_rx);
+} osnic_worker_rx SEC(".maps");
+
+/* ---- written by the scheduler (or sched_feed.h), read by XDP's steering ------ */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OSNIC_MAX_WORKERS);
+	__type(key, __u32);
+	__type(value, struct osnic_worker_sched);
+} osnic_worker_sched SEC(".maps");
+
+/*
+ * The worker id of thread tid, or 0 when it is not (or no longer) an osnic
+ * worker: the tid entry must name a valid id whose slot is in use and still
+ * belongs to that thread, so a stale entry after tid reuse is ignored.
+ */
+static __always_inline __u32 osnic_tid_worker(__u32 tid)
+{
+	struct osnic_worker *w;
+	__u32 *wid, id;
+
+	if (!tid)
+		return 0;
+	wid = bpf_map_lookup_elem(&osnic_worker_tids, &tid);
+	if (!wid)
+		return 0;
+	id = *wid;
+	if (!id || id >= OSNIC_MAX_WORKERS)
+		return 0;
+	w = bpf_map_lookup_elem(&osnic_workers, &id);
+	if (!w || !w->service_id || w->tid != tid)
+		return 0;
+	return id;
+}
+
+#endif /* OSNIC_BPF_MAPS_SHARED_H */
