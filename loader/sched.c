@@ -14,6 +14,12 @@
  * destroy. The kernel may also eject the scheduler on its own (a stalled
  * task, a BPF error); the scheduler's ops.exit then records why, and
  * osnic_sched_exited() turns true while the link is still held.
+ *
+ * The scheduler shares six maps with XDP (see bpf/maps_shared.h). When
+ * osnicd has pinned them (OSNIC_PIN_DIR, one file per map name), the loader
+ * hands the pinned maps to the object before load, after checking that
+ * each matches the scheduler's definition; otherwise the scheduler creates
+ * its own (tests fill them through osnic_sched_map_fd()).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -24,8 +30,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <osnic/abi.h>
 #include <osnic/loader.h>
 
 #include "osnic_sched.subskel.h"
@@ -38,6 +46,13 @@ struct osnic_scheduler {
 	struct bpf_object *obj;
 	struct osnic_sched *skel;
 	struct bpf_link *link;
+	unsigned int nr_reused;
+};
+
+/* The maps the scheduler shares with XDP, by the names they are pinned under. */
+static const char *const shared_maps[] = {
+	"osnic_services",    "osnic_workers",   "osnic_worker_tids",
+	"osnic_rings",	     "osnic_worker_rx", "osnic_worker_sched",
 };
 
 /* libbpf's print hook is process-wide; the last load decides. */
@@ -147,10 +162,71 @@ static int map_global_data(struct bpf_map *map)
 	return 0;
 }
 
+/* 0 if the map behind fd has the layout the object declares for map. */
+static int check_pinned_map(struct bpf_map *map, int fd, const char *path)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+	int err;
+
+	err = bpf_map_get_info_by_fd(fd, &info, &len);
+	if (err) {
+		err = -errno;
+		sched_debug("cannot inspect %s: %s\n", path, strerror(-err));
+		return err;
+	}
+	if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+	    info.value_size != bpf_map__value_size(map) ||
+	    info.max_entries != bpf_map__max_entries(map)) {
+		sched_debug("%s does not match the scheduler's %s: type %u key %u value %u "
+			    "entries %u, expected %u %u %u %u\n",
+			    path, bpf_map__name(map), info.type, info.key_size, info.value_size,
+			    info.max_entries, bpf_map__type(map), bpf_map__key_size(map),
+			    bpf_map__value_size(map), bpf_map__max_entries(map));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Before load: use the shared maps pinned in dir instead of creating them. */
+static int reuse_pinned_maps(struct osnic_scheduler *s, const char *dir)
+{
+	char path[256];
+	size_t i;
+	int fd, err;
+
+	for (i = 0; i < sizeof(shared_maps) / sizeof(shared_maps[0]); i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(s->obj, shared_maps[i]);
+
+		if (!map)
+			return -ENOENT; /* the object lost a shared map: a build bug */
+		if (snprintf(path, sizeof(path), "%s/%s", dir, shared_maps[i]) >= (int)sizeof(path))
+			return -ENAMETOOLONG;
+		fd = bpf_obj_get(path);
+		if (fd < 0) {
+			err = -errno;
+			if (err == -ENOENT)
+				continue;
+			sched_debug("cannot open %s: %s\n", path, strerror(-err));
+			return err;
+		}
+		err = check_pinned_map(map, fd, path);
+		if (!err)
+			err = bpf_map__reuse_fd(map, fd); /* dups fd */
+		close(fd);
+		if (err)
+			return err;
+		sched_debug("reusing %s\n", path);
+		s->nr_reused++;
+	}
+	return 0;
+}
+
 struct osnic_scheduler *osnic_sched_load(const struct osnic_sched_opts *opts)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .object_name = "osnic_sched");
 	struct osnic_scheduler *s;
+	const char *pin_dir;
 	char why[128];
 	int err;
 
@@ -183,6 +259,15 @@ struct osnic_scheduler *osnic_sched_load(const struct osnic_sched_opts *opts)
 	}
 	if (opts && opts->timeout_ms)
 		s->skel->struct_ops.osnic_ops->timeout_ms = opts->timeout_ms;
+	pin_dir = opts && opts->pin_dir ? opts->pin_dir : OSNIC_PIN_DIR;
+	if (*pin_dir) {
+		err = reuse_pinned_maps(s, pin_dir);
+		if (err) {
+			sched_debug("cannot reuse the maps pinned in %s: %s\n", pin_dir,
+				    strerror(-err));
+			goto cleanup;
+		}
+	}
 
 	err = bpf_object__load(s->obj);
 	if (err) {
@@ -209,8 +294,12 @@ int osnic_sched_attach(struct osnic_scheduler *s)
 
 	if (s->link)
 		return -EALREADY;
-	/* A re-attach after detach starts a new life: forget the old exit. */
+	/*
+	 * A re-attach after detach starts a new life: forget the old exit
+	 * and the CPUs services held (nothing runs under the scheduler now).
+	 */
 	memset(s->skel->bss.exit_info, 0, sizeof(*s->skel->bss.exit_info));
+	memset(s->skel->bss.svc_running, 0, sizeof(*s->skel->bss.svc_running));
 
 	link = bpf_map__attach_struct_ops(s->skel->maps.osnic_ops);
 	if (!link) {
@@ -242,6 +331,22 @@ void osnic_sched_destroy(struct osnic_scheduler *s)
 	osnic_sched__destroy(s->skel);
 	bpf_object__close(s->obj);
 	free(s);
+}
+
+int osnic_sched_map_fd(const struct osnic_scheduler *s, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(s->obj, name);
+	int fd;
+
+	if (!map)
+		return -ENOENT;
+	fd = bpf_map__fd(map);
+	return fd < 0 ? -EBADF : fd;
+}
+
+unsigned int osnic_sched_reused_maps(const struct osnic_scheduler *s)
+{
+	return s->nr_reused;
 }
 
 int osnic_sched_stats(const struct osnic_scheduler *s, struct osnic_sched_stats *stats)

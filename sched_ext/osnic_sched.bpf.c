@@ -1,31 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * osnic_sched: the osnic sched_ext scheduler, first version.
+ * osnic_sched: the osnic sched_ext scheduler (DESIGN.md, "Scheduling").
  *
- * Policy, in plain words: every task gets a fair share of the CPUs, by
- * virtual time. A task's virtual time (p->scx.dsq_vtime) advances while it
- * runs, by the part of its slice it used, scaled down by its weight, so
- * heavier (lower nice) tasks age more slowly. All queued tasks wait in one
- * shared dispatch queue (DSQ) ordered by virtual time; a CPU that needs work
- * takes the task with the smallest one.
+ * Policy, in plain words. The machine runs two kinds of threads: osnic
+ * workers, which serve RPC calls that XDP has put into their rings, and
+ * everything else. A thread is a worker while osnic_worker_tids maps its tid
+ * to a worker id (osnicd writes it); the worker's service and ring come from
+ * osnic_workers, osnic_services and osnic_rings, the maps XDP uses.
  *
- * Two refinements keep this cheap and fair:
- * - On wakeup, the kernel's default CPU selection looks for an idle CPU near
- *   the task's previous one. If it finds one, the task goes straight to that
- *   CPU's local DSQ and skips the shared queue.
- * - A task that slept for a long time would come back with a virtual time far
- *   behind everyone else and hog the CPU until it caught up. Its credit is
- *   therefore capped at one slice: its virtual time is raised to at least
- *   vtime_now - slice, where vtime_now is the largest virtual time of any
- *   task that started running.
+ * - Everything shares the CPUs fairly by virtual time, as scx_simple does:
+ *   a task's vtime advances by the time it ran, scaled by its weight; the
+ *   task with the smallest vtime runs next; a task that slept long comes
+ *   back with at most one slice of credit.
+ * - A worker with pending calls (its ring is not empty) comes first. Woken
+ *   for a call, it goes to the CPU that received the call (XDP records it
+ *   in osnic_worker_rx) when that CPU is idle or runs ordinary user work,
+ *   which it then preempts; else to an idle CPU; else it waits in the
+ *   priority queue, which every CPU serves before the fair one. At the end
+ *   of its slice it keeps its CPU while calls are still pending (after the
+ *   workers already waiting in the priority queue).
+ * - A service may hold at most max_cpus CPUs (osnic_services; 0: no limit).
+ *   A worker whose service holds its limit is passed over in the priority
+ *   queue while other tasks wait, and runs when nothing else does: an idle
+ *   CPU is always used.
+ * - Load feedback: when a worker with pending calls has to wait and its
+ *   service's backlog (the lines queued in all its workers' rings) reaches
+ *   half its depth (depth_lines * nworkers / 2) while it holds fewer CPUs
+ *   than its limit, a CPU running ordinary user work is kicked, so that it
+ *   preempts that work and takes the worker.
+ * - Nothing starves: the priority queue is FIFO, a worker's slice is short,
+ *   and a CPU that has not served the fair queue for STARVE_NS serves it
+ *   first, so every queued task runs long before the watchdog's timeout.
  *
- * This is the kernel's scx_simple in vtime mode. The osnic policy from
- * DESIGN.md (RPC workers placed on the CPU that received their call, backlog
- * driven preemption) builds on it later. Counters in .bss show what it did;
- * ops.exit copies the kernel's exit reason where user space can read it.
+ * For XDP's steering the scheduler writes, per worker, whether it sleeps
+ * (is blocked, waiting on its ring), is runnable or runs, and on which CPU
+ * (osnic_worker_sched). Counters in .bss show what it did; ops.exit copies
+ * the kernel's exit reason where user space can read it.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
+#include "maps_shared.h"
 #include <bpf/bpf_tracing.h>
 #include <osnic/sched.h>
 
@@ -34,14 +46,67 @@ char _license[] SEC("license") = "GPL";
 #define BPF_STRUCT_OPS(name, args...) SEC("struct_ops/" #name) BPF_PROG(name, ##args)
 #define BPF_STRUCT_OPS_SLEEPABLE(name, args...) SEC("struct_ops.s/" #name) BPF_PROG(name, ##args)
 
-/* The one user DSQ; user DSQ ids have bit 63 clear. */
+/* The iterator of the innermost bpf_for_each(), for scx_bpf_dsq_move(). */
+#define BPF_FOR_EACH_ITER (&___it)
+
+/* User DSQs (bit 63 clear): the fair queue and the workers' priority queue. */
 #define SHARED_DSQ 0
+#define PRIO_DSQ 1
+
+/* A worker's slice: RPC handlers are short, and a long slice would keep others waiting. */
+#define WORKER_SLICE (SCX_SLICE_DFL / 4)
+
+/* A CPU that has not served the fair queue for this long serves it first. */
+#define STARVE_NS (5 * SCX_SLICE_DFL)
+
+/* include/linux/sched.h */
+#define PF_KTHREAD 0x00200000
+#define PF_EXITING 0x00000004
+
+/* What runs on a CPU, as far as kicks and placement care. */
+enum cpu_runs {
+	CPU_RUNS_NOTHING = 0,	/* idle, or between two tasks */
+	CPU_RUNS_WORKER,	/* an osnic worker */
+	CPU_RUNS_KERNEL,	/* a kernel thread (softirq, RCU, ...): left alone */
+	CPU_RUNS_USER,		/* ordinary user work: may be preempted for workers */
+};
+
+struct cpu_ctx {
+	__u32 runs;		/* enum cpu_runs */
+	__u32 kick_pending;	/* kicked for a worker, has not switched task since */
+	__u64 shared_served_ns;	/* last time it took from (or found empty) SHARED_DSQ */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_ctx);
+} cpu_ctxs SEC(".maps");
+
+struct task_ctx {
+	__u32 wid;		/* worker id as of the last check; 0: not a worker */
+	__u32 svc;		/* the worker's service id */
+	__u32 running_svc;	/* the service charged in svc_running while it runs; 0: none */
+	__u32 pad;
+	__u64 started_ns;	/* when it last started running */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_ctx);
+} task_ctxs SEC(".maps");
 
 /* What the scheduler did, read by user space (loader/sched.c). */
 struct osnic_sched_stats stats;
 
 /* Why the scheduler exited, filled in by osnic_exit(). */
 struct osnic_sched_exit_info exit_info;
+
+/* Per service id: how many of its workers are on a CPU right now. */
+__s32 svc_running[OSNIC_MAX_SERVICES];
 
 /* The largest virtual time of any task that started running. */
 static u64 vtime_now;
@@ -70,60 +135,462 @@ static __always_inline void task_set_vtime(struct task_struct *p, u64 vtime)
 		p->scx.dsq_vtime = vtime;
 }
 
+static __always_inline struct cpu_ctx *cpu_ctx_of(s32 cpu)
+{
+	__u32 zero = 0;
+
+	if (cpu < 0)
+		return NULL;
+	return bpf_map_lookup_percpu_elem(&cpu_ctxs, &zero, cpu);
+}
+
+static __always_inline struct cpu_ctx *this_cpu_ctx(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cpu_ctxs, &zero);
+}
+
+static __always_inline struct task_ctx *task_ctx_of(struct task_struct *p)
+{
+	return bpf_task_storage_get(&task_ctxs, p, 0, 0);
+}
+
+/*
+ * Look the task up in the workers' tables again: osnicd registers a worker
+ * after its thread exists and removes it while it may still run, so the
+ * answer is refreshed at every wakeup and enqueue.
+ */
+static __always_inline struct task_ctx *task_refresh(struct task_struct *p)
+{
+	struct task_ctx *tctx = task_ctx_of(p);
+	struct osnic_worker *w;
+	__u32 wid;
+
+	if (!tctx)
+		return NULL;
+	wid = osnic_tid_worker(p->pid);
+	tctx->wid = 0;
+	tctx->svc = 0;
+	if (!wid)
+		return tctx;
+	w = bpf_map_lookup_elem(&osnic_workers, &wid);
+	if (w && w->service_id < OSNIC_MAX_SERVICES) {
+		tctx->wid = wid;
+		tctx->svc = w->service_id;
+	}
+	return tctx;
+}
+
+/* Bytes queued in worker wid's ring: whole lines, record headers included. */
+static __always_inline u64 worker_queued(__u32 wid)
+{
+	void *ring = bpf_map_lookup_elem(&osnic_rings, &wid);
+
+	return ring ? bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) : 0;
+}
+
+static __always_inline bool worker_pending(const struct task_ctx *tctx)
+{
+	return tctx && tctx->wid && worker_queued(tctx->wid) > 0;
+}
+
+static __always_inline void worker_set_state(__u32 wid, __u32 state, s32 cpu)
+{
+	struct osnic_worker_sched *ws = bpf_map_lookup_elem(&osnic_worker_sched, &wid);
+
+	if (!ws)
+		return;
+	ws->state = state;
+	if (cpu >= 0)
+		ws->cpu = cpu;
+	ws->updated_ns = bpf_ktime_get_ns();
+	stat_inc(&stats.worker_state_updates);
+}
+
+static __always_inline struct osnic_service *service_of(__u32 svc_id)
+{
+	if (!svc_id || svc_id >= OSNIC_MAX_SERVICES)
+		return NULL;
+	return bpf_map_lookup_elem(&osnic_services, &svc_id);
+}
+
+/* The svc_running slot of a service; the mask keeps the verifier convinced. */
+static __always_inline __s32 *svc_running_slot(__u32 svc_id)
+{
+	_Static_assert((OSNIC_MAX_SERVICES & (OSNIC_MAX_SERVICES - 1)) == 0,
+		       "OSNIC_MAX_SERVICES must be a power of 2");
+	if (!svc_id || svc_id >= OSNIC_MAX_SERVICES)
+		return NULL;
+	return &svc_running[svc_id & (OSNIC_MAX_SERVICES - 1)];
+}
+
+static __always_inline s32 svc_running_now(__u32 svc_id)
+{
+	__s32 *slot = svc_running_slot(svc_id);
+
+	return slot ? *(volatile __s32 *)slot : 0;
+}
+
+/*
+ * Whether service svc_id holds all the CPUs it may (max_cpus, 0: no
+ * limit), not counting `leaving` of its workers that are about to give
+ * theirs up.
+ */
+static __always_inline bool svc_at_limit(__u32 svc_id, s32 leaving)
+{
+	struct osnic_service *svc = service_of(svc_id);
+
+	if (!svc || !svc->max_cpus)
+		return false;
+	return svc_running_now(svc_id) - leaving >= (s32)svc->max_cpus;
+}
+
+static __always_inline void task_set_slice(struct task_struct *p, u64 slice)
+{
+	if (bpf_ksym_exists(scx_bpf_task_set_slice))
+		scx_bpf_task_set_slice(p, slice);
+	else
+		p->scx.slice = slice;
+}
+
+/* Lines queued in all the workers' rings of a service. */
+static __always_inline u64 svc_backlog_lines(const struct osnic_service *svc, __u32 svc_id)
+{
+	u32 nworkers = svc->nworkers;
+	u64 bytes = 0;
+
+	for (u32 i = 0; i < OSNIC_MAX_SVC_WORKERS; i++) {
+		struct osnic_worker *w;
+		__u32 id;
+
+		if (i >= nworkers)
+			break;
+		id = svc->workers[i];
+		w = bpf_map_lookup_elem(&osnic_workers, &id);
+		if (!w || w->service_id != svc_id)
+			continue;
+		bytes += worker_queued(id);
+	}
+	return bytes / OSNIC_LINE;
+}
+
+/*
+ * A CPU that runs ordinary user work, that p may run on and that was not
+ * kicked already, scanning from start; -1 if there is none.
+ */
+static __always_inline s32 pick_user_cpu(struct task_struct *p, s32 start)
+{
+	u32 nr = scx_bpf_nr_cpu_ids();
+	u32 i;
+
+	if (start < 0 || (u32)start >= nr)
+		start = 0;
+	bpf_for(i, 0, nr) {
+		s32 cpu = (start + i) % nr;
+		struct cpu_ctx *c = cpu_ctx_of(cpu);
+
+		if (c && c->runs == CPU_RUNS_USER && !c->kick_pending &&
+		    bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			return cpu;
+	}
+	return -1;
+}
+
+/* Work-conserving: wake an idle CPU p may run on for the task just queued. */
+static __always_inline bool kick_idle_cpu(struct task_struct *p)
+{
+	s32 cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
+
+	if (cpu < 0)
+		return false;
+	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	stat_inc(&stats.idle_kicks);
+	return true;
+}
+
+/*
+ * Worker p waits in the priority queue. If its service is backlogged (half
+ * its depth) and holds fewer CPUs than its limit, preempt a CPU running
+ * ordinary user work so that it takes the worker.
+ */
+static __always_inline void backlog_feedback(struct task_struct *p, const struct task_ctx *tctx)
+{
+	struct osnic_service *svc = service_of(tctx->svc);
+	struct cpu_ctx *c;
+	u64 backlog, depth;
+	s32 cpu;
+
+	if (!svc || !svc->depth_lines || !svc->nworkers)
+		return;
+	backlog = svc_backlog_lines(svc, tctx->svc);
+	depth = (u64)svc->depth_lines * svc->nworkers;
+	if (backlog * 2 < depth)
+		return;
+	stat_inc(&stats.backlog_high);
+	if (svc_at_limit(tctx->svc, 0) ||
+	    (!svc->max_cpus && svc_running_now(tctx->svc) >= (s32)scx_bpf_nr_cpu_ids()))
+		return;
+	cpu = pick_user_cpu(p, scx_bpf_task_cpu(p));
+	c = cpu_ctx_of(cpu);
+	if (!c)
+		return;
+	c->kick_pending = 1;
+	scx_bpf_kick_cpu(cpu, SCX_KICK_PREEMPT);
+	stat_inc(&stats.kicks);
+}
+
+/*
+ * Where a worker woken with pending calls goes first: the CPU that received
+ * its last call, if it is idle or runs ordinary user work (preempted, unless
+ * the service holds its CPU limit). -1: no such placement.
+ */
+static __always_inline s32 worker_place_rx_cpu(struct task_struct *p, const struct task_ctx *tctx)
+{
+	struct osnic_worker_rx *rx;
+	struct cpu_ctx *c;
+	__u32 wid = tctx->wid;
+	s32 cpu;
+
+	rx = bpf_map_lookup_elem(&osnic_worker_rx, &wid);
+	if (!rx || !rx->last_rx_ns)
+		return -1;
+	cpu = rx->last_rx_cpu;
+	if ((u32)cpu >= scx_bpf_nr_cpu_ids() || !bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		return -1;
+	if (scx_bpf_test_and_clear_cpu_idle(cpu)) {
+		/* The local DSQ of the CPU select_cpu returns; ops.enqueue is skipped. */
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, WORKER_SLICE, 0);
+	} else {
+		c = cpu_ctx_of(cpu);
+		if (!c || c->runs != CPU_RUNS_USER || svc_at_limit(tctx->svc, 0))
+			return -1;
+		c->kick_pending = 1;
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, WORKER_SLICE, SCX_ENQ_PREEMPT);
+		stat_inc(&stats.worker_rx_preempts);
+	}
+	stat_inc(&stats.local_direct);
+	stat_inc(&stats.worker_placed_rx_cpu);
+	return cpu;
+}
+
 s32 BPF_STRUCT_OPS(osnic_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
+	struct task_ctx *tctx = task_refresh(p);
+	bool pending = worker_pending(tctx);
 	bool is_idle = false;
 	s32 cpu;
 
 	stat_inc(&stats.select_cpu);
+	if (pending) {
+		cpu = worker_place_rx_cpu(p, tctx);
+		if (cpu >= 0)
+			return cpu;
+	}
+	/* Else an idle CPU near where it ran; else where it ran (ops.enqueue decides). */
 	cpu = scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
 	if (is_idle) {
 		/* ops.enqueue is skipped for a task inserted here. */
 		stat_inc(&stats.local_direct);
-		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, SCX_SLICE_DFL, 0);
+		if (pending)
+			stat_inc(&stats.worker_placed_idle);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, pending ? WORKER_SLICE : SCX_SLICE_DFL, 0);
 	}
 	return cpu;
 }
 
 void BPF_STRUCT_OPS(osnic_enqueue, struct task_struct *p, u64 enq_flags)
 {
+	struct task_ctx *tctx = task_refresh(p);
 	u64 vtime = p->scx.dsq_vtime;
 
 	stat_inc(&stats.enqueued);
+	if (worker_pending(tctx)) {
+		stat_inc(&stats.worker_enqueued);
+		scx_bpf_dsq_insert(p, PRIO_DSQ, WORKER_SLICE, enq_flags);
+		if (!kick_idle_cpu(p))
+			backlog_feedback(p, tctx);
+		return;
+	}
 	if (vtime_before(vtime, vtime_now - SCX_SLICE_DFL))
 		vtime = vtime_now - SCX_SLICE_DFL;
 	scx_bpf_dsq_insert_vtime(p, SHARED_DSQ, SCX_SLICE_DFL, vtime, enq_flags);
+	kick_idle_cpu(p);
+}
+
+/*
+ * Move the first worker of the priority queue that may run on this CPU to
+ * it. With respect_limit, workers whose service holds its CPU limit are
+ * passed over; prev_svc is the service of the worker that leaves this CPU
+ * if another task is dispatched (0: none), which frees one of its CPUs.
+ */
+static __always_inline bool dispatch_worker(s32 cpu, bool respect_limit, __u32 prev_svc)
+{
+	struct task_struct *p;
+	bool deferred = false;
+
+	bpf_for_each(scx_dsq, p, PRIO_DSQ, 0) {
+		struct task_ctx *tctx;
+
+		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+			continue;
+		if (respect_limit) {
+			tctx = task_ctx_of(p);
+			if (tctx && svc_at_limit(tctx->svc, tctx->svc == prev_svc)) {
+				deferred = true;
+				continue;
+			}
+		}
+		if (scx_bpf_dsq_move(BPF_FOR_EACH_ITER, p, SCX_DSQ_LOCAL, 0)) {
+			stat_inc(&stats.worker_dispatches);
+			if (!respect_limit)
+				stat_inc(&stats.limit_overrides);
+			return true;
+		}
+	}
+	if (deferred)
+		stat_inc(&stats.limit_deferrals);
+	return false;
+}
+
+static __always_inline bool dispatch_shared(struct cpu_ctx *c)
+{
+	bool moved = scx_bpf_dsq_move_to_local(SHARED_DSQ);
+
+	if (c)
+		c->shared_served_ns = bpf_ktime_get_ns();
+	if (moved)
+		stat_inc(&stats.dispatched);
+	return moved;
+}
+
+/*
+ * ops.dispatch runs before prev (whose slice ended) is queued again: a
+ * worker that still has calls pending keeps its CPU, with a new slice,
+ * unless its service is over its limit. Other workers waiting in the
+ * priority queue were served first.
+ */
+static __always_inline bool worker_keeps_cpu(struct task_struct *prev, struct task_ctx *ptctx)
+{
+	if (!prev || !(prev->scx.flags & SCX_TASK_QUEUED) || !worker_pending(ptctx) ||
+	    svc_at_limit(ptctx->running_svc, 1))
+		return false;
+	task_set_slice(prev, WORKER_SLICE);
+	stat_inc(&stats.worker_kept);
+	return true;
 }
 
 void BPF_STRUCT_OPS(osnic_dispatch, s32 cpu, struct task_struct *prev)
 {
-	if (scx_bpf_dsq_move_to_local(SHARED_DSQ))
-		stat_inc(&stats.dispatched);
-	else
-		stat_inc(&stats.dispatch_empty);
+	struct task_ctx *ptctx = prev ? task_ctx_of(prev) : NULL;
+	__u32 prev_svc = ptctx ? ptctx->running_svc : 0;
+	struct cpu_ctx *c = this_cpu_ctx();
+
+	if (c && scx_bpf_dsq_nr_queued(SHARED_DSQ) > 0 &&
+	    bpf_ktime_get_ns() - c->shared_served_ns > STARVE_NS && dispatch_shared(c)) {
+		stat_inc(&stats.starved_shared);
+		return;
+	}
+	if (dispatch_worker(cpu, true, prev_svc))
+		return;
+	if (worker_keeps_cpu(prev, ptctx))
+		return;
+	if (dispatch_shared(c))
+		return;
+	/* Nothing else waits: a service over its limit may use this CPU. */
+	if (dispatch_worker(cpu, false, prev_svc))
+		return;
+	stat_inc(&stats.dispatch_empty);
 }
 
 void BPF_STRUCT_OPS(osnic_runnable, struct task_struct *p, u64 enq_flags)
 {
+	struct task_ctx *tctx = task_refresh(p);
+
 	if (enq_flags & SCX_ENQ_WAKEUP)
 		stat_inc(&stats.wakeups);
+	if (tctx && tctx->wid)
+		worker_set_state(tctx->wid, OSNIC_WS_RUNNABLE, -1);
 }
 
 void BPF_STRUCT_OPS(osnic_running, struct task_struct *p)
 {
+	struct task_ctx *tctx = task_ctx_of(p);
+	struct cpu_ctx *c = this_cpu_ctx();
+	u32 runs = p->flags & PF_KTHREAD ? CPU_RUNS_KERNEL : CPU_RUNS_USER;
+
 	stat_inc(&stats.running);
 	/* Racy across CPUs, like scx_simple: a lagging vtime_now only loosens the cap. */
 	if (vtime_before(vtime_now, p->scx.dsq_vtime))
 		vtime_now = p->scx.dsq_vtime;
+	if (tctx) {
+		tctx->started_ns = bpf_ktime_get_ns();
+		if (tctx->wid) {
+			__s32 *slot = svc_running_slot(tctx->svc);
+
+			runs = CPU_RUNS_WORKER;
+			if (slot) {
+				__sync_fetch_and_add(slot, 1);
+				tctx->running_svc = tctx->svc;
+			}
+			worker_set_state(tctx->wid, OSNIC_WS_RUNNING, scx_bpf_task_cpu(p));
+		}
+	}
+	if (c) {
+		c->runs = runs;
+		c->kick_pending = 0;
+	}
 }
 
 void BPF_STRUCT_OPS(osnic_stopping, struct task_struct *p, bool runnable)
 {
-	u64 slice = p->scx.slice;
-	u64 used = slice < SCX_SLICE_DFL ? SCX_SLICE_DFL - slice : 0;
+	struct task_ctx *tctx = task_ctx_of(p);
+	struct cpu_ctx *c = this_cpu_ctx();
+	u64 used = SCX_SLICE_DFL;
+	__s32 *slot;
 
+	if (c)
+		c->runs = CPU_RUNS_NOTHING;
+	if (tctx) {
+		used = bpf_ktime_get_ns() - tctx->started_ns;
+		slot = svc_running_slot(tctx->running_svc);
+		if (slot)
+			__sync_fetch_and_add(slot, -1);
+		tctx->running_svc = 0;
+		if (tctx->wid && runnable)
+			worker_set_state(tctx->wid, OSNIC_WS_RUNNABLE, -1);
+	}
 	/* Weight 100 is nice 0; heavier tasks age more slowly. */
 	task_set_vtime(p, p->scx.dsq_vtime + used * 100 / p->scx.weight);
+}
+
+void BPF_STRUCT_OPS(osnic_quiescent, struct task_struct *p, u64 deq_flags)
+{
+	struct task_ctx *tctx = task_ctx_of(p);
+
+	/* Only a real sleep: a dequeue to change the task's properties is not one. */
+	if (tctx && tctx->wid && (deq_flags & SCX_DEQ_SLEEP))
+		worker_set_state(tctx->wid, OSNIC_WS_SLEEPING, -1);
+}
+
+s32 BPF_STRUCT_OPS(osnic_init_task, struct task_struct *p, struct scx_init_task_args *args)
+{
+	if (!bpf_task_storage_get(&task_ctxs, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE))
+		return -12; /* -ENOMEM */
+	return 0;
+}
+
+void BPF_STRUCT_OPS(osnic_exit_task, struct task_struct *p, struct scx_exit_task_args *args)
+{
+	struct task_ctx *tctx = task_ctx_of(p);
+
+	/*
+	 * A worker that exits is nobody's to steer to any more. When the
+	 * scheduler is merely disabled, the states stay: the fallback feed
+	 * takes over from them.
+	 */
+	if (tctx && tctx->wid && (p->flags & PF_EXITING))
+		worker_set_state(tctx->wid, OSNIC_WS_UNKNOWN, -1);
 }
 
 void BPF_STRUCT_OPS(osnic_enable, struct task_struct *p)
@@ -134,7 +601,12 @@ void BPF_STRUCT_OPS(osnic_enable, struct task_struct *p)
 
 s32 BPF_STRUCT_OPS_SLEEPABLE(osnic_init)
 {
-	return scx_bpf_create_dsq(SHARED_DSQ, -1);
+	s32 err;
+
+	err = scx_bpf_create_dsq(SHARED_DSQ, -1);
+	if (err)
+		return err;
+	return scx_bpf_create_dsq(PRIO_DSQ, -1);
 }
 
 void BPF_STRUCT_OPS(osnic_exit, struct scx_exit_info *ei)
@@ -155,6 +627,9 @@ struct sched_ext_ops osnic_ops = {
 	.runnable	= (void *)osnic_runnable,
 	.running	= (void *)osnic_running,
 	.stopping	= (void *)osnic_stopping,
+	.quiescent	= (void *)osnic_quiescent,
+	.init_task	= (void *)osnic_init_task,
+	.exit_task	= (void *)osnic_exit_task,
 	.enable		= (void *)osnic_enable,
 	.init		= (void *)osnic_init,
 	.exit		= (void *)osnic_exit,

@@ -37,9 +37,26 @@ static const struct {
 	STAT_FIELD(wakeups),
 	STAT_FIELD(running),
 	STAT_FIELD(enabled_tasks),
+	STAT_FIELD(worker_state_updates),
+	STAT_FIELD(worker_placed_rx_cpu),
+	STAT_FIELD(worker_rx_preempts),
+	STAT_FIELD(worker_placed_idle),
+	STAT_FIELD(worker_enqueued),
+	STAT_FIELD(worker_dispatches),
+	STAT_FIELD(worker_kept),
+	STAT_FIELD(backlog_high),
+	STAT_FIELD(kicks),
+	STAT_FIELD(idle_kicks),
+	STAT_FIELD(limit_deferrals),
+	STAT_FIELD(limit_overrides),
+	STAT_FIELD(starved_shared),
 #undef STAT_FIELD
 	/* clang-format on */
 };
+
+_Static_assert(sizeof(stat_fields) / sizeof(stat_fields[0]) ==
+		       sizeof(struct osnic_sched_stats) / sizeof(__u64),
+	       "stat_fields must list every counter of struct osnic_sched_stats");
 
 static void usage(FILE *out)
 {

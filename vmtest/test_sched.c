@@ -7,125 +7,24 @@
  * Each test checks the kernel's own view (/sys/kernel/sched_ext, the ext
  * class flag in /proc/<tid>/sched) as well as the scheduler's counters, so
  * that a scheduler which loads but does not really schedule cannot pass.
- * Only one sched_ext scheduler can run at a time: the tests serialise on a
- * lock file, whatever --jobs says.
+ * The osnic policy itself (workers, priorities, limits) is tested in
+ * test_sched_policy.c; the helpers both use are in sched_test.h.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/file.h>
-#include <time.h>
-#include <unistd.h>
+#include <linux/magic.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 
-#include <criterion/criterion.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 
-#include <osnic/loader.h>
+#include <osnic/abi.h>
 
-#define LOCK_FILE "/tmp/osnic-vmtest-sched.lock"
-
-/* How long the kernel may take to finish enabling or disabling. */
-#define STATE_TIMEOUT_MS 1000
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/*
- * Poll /sys/kernel/sched_ext/state until it reads want; return how many
- * milliseconds that took, or -1 after timeout_ms (state then holds the
- * last value read).
- */
-static double wait_for_state(const char *want, char *state, size_t len, unsigned int timeout_ms)
-{
-	double start = now_ms(), t;
-	int err;
-
-	for (;;) {
-		err = osnic_sched_kernel_state(state, len, NULL, 0);
-		cr_assert_eq(err, 0, "cannot read %s/state: %s", OSNIC_SCHED_SYSFS_DIR,
-			     strerror(-err));
-		t = now_ms() - start;
-		if (!strcmp(state, want))
-			return t;
-		if (t > timeout_ms)
-			return -1;
-		sleep_ms(5);
-	}
-}
-
-/* Suite setup: sched_ext must be there and idle, and the tests alone. */
-static void require_idle_sched_ext(void)
-{
-	char why[160], state[32], ops[64];
-	int fd, err;
-
-	cr_assert_eq(geteuid(), 0, "the sched tests need root");
-	err = osnic_sched_available(why, sizeof(why));
-	cr_assert_eq(
-		err, 0,
-		"sched_ext is not available: %s. These tests must run in the sched_ext VM (make vmtest)",
-		why);
-
-	/* Held until this test's process exits. */
-	fd = open(LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	cr_assert_geq(fd, 0, "cannot open %s: %s", LOCK_FILE, strerror(errno));
-	cr_assert_eq(flock(fd, LOCK_EX), 0, "cannot lock %s: %s", LOCK_FILE, strerror(errno));
-
-	err = osnic_sched_kernel_state(state, sizeof(state), ops, sizeof(ops));
-	cr_assert_eq(err, 0, "cannot read the sched_ext state: %s", strerror(-err));
-	cr_assert(wait_for_state("disabled", state, sizeof(state), STATE_TIMEOUT_MS) >= 0,
-		  "another sched_ext scheduler is running: state \"%s\", ops \"%s\"", state, ops);
-}
+#include "sched_test.h"
 
 TestSuite(sched, .init = require_idle_sched_ext, .timeout = 120);
-
-/* Load and attach, asserting that the kernel now runs "osnic". */
-static struct osnic_scheduler *attach_osnic(void)
-{
-	struct osnic_sched_opts opts = { 0 };
-	struct osnic_scheduler *s;
-	char state[32], ops[64];
-	int err;
-
-	s = osnic_sched_load(&opts);
-	if (!s) {
-		err = errno;
-		/* Again, verbosely: libbpf's and the verifier's log on stderr. */
-		opts.verbose = true;
-		osnic_sched_destroy(osnic_sched_load(&opts));
-		cr_assert_fail("osnic_sched_load: %s (libbpf log above)", strerror(err));
-	}
-	err = osnic_sched_kernel_state(state, sizeof(state), NULL, 0);
-	cr_assert_eq(err, 0, "cannot read the sched_ext state: %s", strerror(-err));
-	cr_assert_str_eq(state, "disabled",
-			 "loading alone must not enable the scheduler (state \"%s\")", state);
-
-	err = osnic_sched_attach(s);
-	cr_assert_eq(err, 0, "osnic_sched_attach: %s", strerror(-err));
-	cr_assert(wait_for_state("enabled", state, sizeof(state), STATE_TIMEOUT_MS) >= 0,
-		  "state is \"%s\" %d ms after attach, not \"enabled\"", state, STATE_TIMEOUT_MS);
-	err = osnic_sched_kernel_state(NULL, 0, ops, sizeof(ops));
-	cr_assert_eq(err, 0, "cannot read root/ops: %s", strerror(-err));
-	cr_assert_str_eq(ops, OSNIC_SCHED_NAME, "root/ops reads \"%s\", not \"%s\"", ops,
-			 OSNIC_SCHED_NAME);
-	cr_assert_not(osnic_sched_exited(s), "the scheduler exited right after attach");
-	return s;
-}
 
 Test(sched, available)
 {
@@ -164,28 +63,6 @@ struct workload {
 	atomic_int off_ext; /* threads not in the ext class */
 	atomic_int unknown; /* threads that could not tell */
 };
-
-/* 1 if the calling thread runs in the sched_ext class, 0 if not, -1 unknown. */
-static int thread_on_ext(void)
-{
-	char line[256];
-	int on = -1;
-	FILE *f;
-
-	f = fopen("/proc/thread-self/sched", "re");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *colon = strchr(line, ':');
-
-		if (!strncmp(line, "ext.enabled", 11) && colon) {
-			on = atoi(colon + 1) == 1;
-			break;
-		}
-	}
-	fclose(f);
-	return on;
-}
 
 static void record_class(struct workload *w)
 {
@@ -327,6 +204,7 @@ Test(sched, second_scheduler_refused)
 	char state[32], ops[64];
 	int err;
 
+	/* NULL options: the defaults (OSNIC_PIN_DIR is reused if osnicd pinned there). */
 	second = osnic_sched_load(NULL);
 	cr_assert_not_null(second, "a second load (without attach) failed: %s", strerror(errno));
 	err = osnic_sched_attach(second);
@@ -347,4 +225,118 @@ Test(sched, second_scheduler_refused)
 	osnic_sched_destroy(first);
 	cr_assert(wait_for_state("disabled", state, sizeof(state), STATE_TIMEOUT_MS) >= 0,
 		  "state is \"%s\" after destroy, not \"disabled\"", state);
+}
+
+/* ---- reusing the maps osnicd pinned --------------------------------------- */
+
+struct shared_map {
+	const char *name;
+	enum bpf_map_type type;
+	__u32 key_size, value_size, max_entries;
+};
+
+static const struct shared_map shared_maps[] = {
+	{ "osnic_services", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct osnic_service),
+	  OSNIC_MAX_SERVICES },
+	{ "osnic_workers", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct osnic_worker), OSNIC_MAX_WORKERS },
+	{ "osnic_worker_tids", BPF_MAP_TYPE_HASH, 4, 4, OSNIC_MAX_WORKERS },
+	{ "osnic_rings", BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, OSNIC_MAX_WORKERS },
+	{ "osnic_worker_rx", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct osnic_worker_rx),
+	  OSNIC_MAX_WORKERS },
+	{ "osnic_worker_sched", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct osnic_worker_sched),
+	  OSNIC_MAX_WORKERS },
+};
+#define NR_SHARED_MAPS (sizeof(shared_maps) / sizeof(shared_maps[0]))
+
+static __u32 map_id(int fd)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 len = sizeof(info);
+
+	cr_assert_eq(bpf_map_get_info_by_fd(fd, &info, &len), 0, "map info: %s", strerror(errno));
+	return info.id;
+}
+
+/* Create m (value size value_size) and pin it as dir/name; returns its id. */
+static __u32 pin_map(const char *dir, const struct shared_map *m, __u32 value_size)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, opts);
+	char path[128];
+	int fd, inner = -1;
+	__u32 id;
+
+	if (m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS) {
+		inner = bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, OSNIC_RING_BYTES, NULL);
+		cr_assert_geq(inner, 0, "ringbuf: %s", strerror(errno));
+		opts.inner_map_fd = inner;
+	}
+	fd = bpf_map_create(m->type, m->name, m->key_size, value_size, m->max_entries, &opts);
+	cr_assert_geq(fd, 0, "creating %s: %s", m->name, strerror(errno));
+	snprintf(path, sizeof(path), "%s/%s", dir, m->name);
+	unlink(path);
+	cr_assert_eq(bpf_obj_pin(fd, path), 0, "pinning %s: %s", path, strerror(errno));
+	id = map_id(fd);
+	close(fd);
+	if (inner >= 0)
+		close(inner);
+	return id;
+}
+
+static void unpin_all(const char *dir)
+{
+	char path[128];
+
+	for (size_t i = 0; i < NR_SHARED_MAPS; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, shared_maps[i].name);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+Test(sched, reuses_pinned_maps)
+{
+	struct osnic_sched_opts opts = { 0 };
+	struct osnic_scheduler *s;
+	__u32 ids[NR_SHARED_MAPS];
+	struct statfs fs;
+	char dir[64];
+	size_t i;
+
+	/* As osnicd does: bpffs may not be mounted yet. */
+	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC)
+		cr_assert_eq(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL), 0,
+			     "mounting bpffs on /sys/fs/bpf: %s", strerror(errno));
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/osnic-vmtest-%d", getpid());
+	cr_assert_eq(mkdir(dir, 0700), 0, "mkdir %s (bpffs mounted?): %s", dir, strerror(errno));
+	opts.pin_dir = dir;
+
+	/* Nothing pinned: every map is the scheduler's own. */
+	s = load_osnic(opts);
+	cr_assert_eq(osnic_sched_reused_maps(s), 0, "reused %u maps from an empty directory",
+		     osnic_sched_reused_maps(s));
+	osnic_sched_destroy(s);
+
+	/* All six pinned: the scheduler uses exactly those. */
+	for (i = 0; i < NR_SHARED_MAPS; i++)
+		ids[i] = pin_map(dir, &shared_maps[i], shared_maps[i].value_size);
+	s = load_osnic(opts);
+	cr_assert_eq(osnic_sched_reused_maps(s), NR_SHARED_MAPS, "reused %u of %zu pinned maps",
+		     osnic_sched_reused_maps(s), NR_SHARED_MAPS);
+	for (i = 0; i < NR_SHARED_MAPS; i++) {
+		int fd = osnic_sched_map_fd(s, shared_maps[i].name);
+
+		cr_assert_geq(fd, 0, "osnic_sched_map_fd(%s): %s", shared_maps[i].name,
+			      strerror(-fd));
+		cr_assert_eq(map_id(fd), ids[i], "%s: the scheduler's map is not the pinned one",
+			     shared_maps[i].name);
+	}
+	cr_assert_eq(osnic_sched_map_fd(s, "no_such_map"), -ENOENT);
+	osnic_sched_destroy(s);
+
+	/* A pin of another shape is refused, not silently misused. */
+	pin_map(dir, &shared_maps[2], 8);
+	s = osnic_sched_load(&opts);
+	cr_assert_null(s, "loaded over a mismatched %s", shared_maps[2].name);
+	cr_assert_eq(errno, EINVAL, "mismatched pin: %s, expected EINVAL", strerror(errno));
+	unpin_all(dir);
 }

@@ -23,13 +23,27 @@
  */
 struct osnic_sched_stats {
 	__u64 select_cpu;	/* ops.select_cpu calls (wakeups on multi-CPU tasks) */
-	__u64 local_direct;	/* idle CPU found at wakeup: inserted into its local DSQ */
-	__u64 enqueued;		/* ops.enqueue calls: inserted into the shared DSQ */
+	__u64 local_direct;	/* placed at wakeup straight into a CPU's local DSQ */
+	__u64 enqueued;		/* ops.enqueue calls: into the shared or priority DSQ */
 	__u64 dispatched;	/* tasks moved from the shared DSQ to a local DSQ */
-	__u64 dispatch_empty;	/* ops.dispatch found the shared DSQ empty */
+	__u64 dispatch_empty;	/* ops.dispatch found nothing to run */
 	__u64 wakeups;		/* ops.runnable with SCX_ENQ_WAKEUP */
 	__u64 running;		/* ops.running: a task started running on a CPU */
 	__u64 enabled_tasks;	/* ops.enable: tasks that entered the scheduler */
+	/* osnic workers (threads in osnic_worker_tids) */
+	__u64 worker_state_updates;	/* writes to osnic_worker_sched */
+	__u64 worker_placed_rx_cpu;	/* woken onto the CPU that received their call */
+	__u64 worker_rx_preempts;	/* ... there preempting ordinary user work */
+	__u64 worker_placed_idle;	/* with pending calls, onto another idle CPU */
+	__u64 worker_enqueued;		/* with pending calls, into the priority DSQ */
+	__u64 worker_dispatches;	/* moved from the priority DSQ to a local DSQ */
+	__u64 worker_kept;	/* pending calls at the end of its slice: kept its CPU */
+	__u64 backlog_high;	/* a waiting worker's service had half its depth queued */
+	__u64 kicks;		/* CPUs running user work preempted for a backlog */
+	__u64 idle_kicks;	/* idle CPUs woken for a newly queued task */
+	__u64 limit_deferrals;	/* dispatches that passed over workers at their limit */
+	__u64 limit_overrides;	/* workers run over their limit: nothing else waited */
+	__u64 starved_shared;	/* the shared DSQ served first after waiting too long */
 };
 
 /* Lengths of the kernel's scx_exit_info strings (SCX_EXIT_REASON_LEN, SCX_EXIT_MSG_LEN). */

@@ -1,0 +1,689 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Tests of the osnic scheduling policy (sched_ext/osnic_sched.bpf.c), in the
+ * sched_ext VM. Threads of this test play osnic workers: the test registers
+ * them the way osnicd does (osnic_worker_tids, osnic_workers,
+ * osnic_services, a ring per worker in osnic_rings) in the scheduler's own
+ * maps. User space cannot write a BPF ring buffer, so "pending calls" are
+ * records written by bpf/ring_fill_test.bpf.c through BPF_PROG_TEST_RUN,
+ * which also records the receiving CPU in osnic_worker_rx as XDP does; a
+ * worker "serves" them by consuming its ring.
+ *
+ * Every test runs the CPUs full of ordinary spinning threads (hogs), and
+ * compares a worker with an ordinary thread woken the same way, so that a
+ * policy which does nothing special for workers cannot pass.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <osnic/abi.h>
+
+#include "../bpf/ring_fill_test.h"
+#include "ring_fill_test.skel.h"
+#include "sched_test.h"
+
+TestSuite(sched_policy, .init = require_idle_sched_ext, .timeout = 240);
+
+#define SVC_ID 1
+#define MAX_THREADS 64
+
+/* ---- the scheduler, its maps and the ring filler -------------------------- */
+
+struct env {
+	struct osnic_scheduler *s;
+	struct ring_fill_test *fill;
+	int services, workers, tids, rings, rx, wsched;
+	int ring_fd[OSNIC_MAX_WORKERS];
+	int ncpus;
+};
+
+static int map_fd(struct env *e, const char *name)
+{
+	int fd = osnic_sched_map_fd(e->s, name);
+
+	cr_assert_geq(fd, 0, "osnic_sched_map_fd(%s): %s", name, strerror(-fd));
+	return fd;
+}
+
+static void env_start(struct env *e)
+{
+	int err;
+
+	memset(e, 0, sizeof(*e));
+	for (int i = 0; i < OSNIC_MAX_WORKERS; i++)
+		e->ring_fd[i] = -1;
+	e->ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	e->s = attach_osnic();
+	e->services = map_fd(e, "osnic_services");
+	e->workers = map_fd(e, "osnic_workers");
+	e->tids = map_fd(e, "osnic_worker_tids");
+	e->rings = map_fd(e, "osnic_rings");
+	e->rx = map_fd(e, "osnic_worker_rx");
+	e->wsched = map_fd(e, "osnic_worker_sched");
+
+	/* The filler writes into the scheduler's rings, as XDP will. */
+	e->fill = ring_fill_test__open();
+	cr_assert_not_null(e->fill, "ring_fill_test__open: %s", strerror(errno));
+	err = bpf_map__reuse_fd(e->fill->maps.osnic_rings, e->rings);
+	if (!err)
+		err = bpf_map__reuse_fd(e->fill->maps.osnic_worker_rx, e->rx);
+	cr_assert_eq(err, 0, "sharing the rings with the filler: %s", strerror(-err));
+	err = ring_fill_test__load(e->fill);
+	cr_assert_eq(err, 0, "ring_fill_test__load: %s", strerror(-err));
+}
+
+static void env_stop(struct env *e)
+{
+	char state[32];
+
+	assert_still_running(e->s, "during the test");
+	osnic_sched_destroy(e->s);
+	e->s = NULL;
+	cr_assert(wait_for_state("disabled", state, sizeof(state), STATE_TIMEOUT_MS) >= 0,
+		  "state is \"%s\" after destroy, not \"disabled\"", state);
+	ring_fill_test__destroy(e->fill);
+	for (int i = 0; i < OSNIC_MAX_WORKERS; i++)
+		if (e->ring_fd[i] >= 0)
+			close(e->ring_fd[i]);
+}
+
+/* osnicd's part: a service with these workers, depth and CPU limit. */
+static void add_service(struct env *e, __u32 depth_lines, __u32 max_cpus, const __u32 *wids,
+			__u32 n)
+{
+	struct osnic_service svc = { .depth_lines = depth_lines,
+				     .max_cpus = max_cpus,
+				     .nworkers = n };
+	__u32 id = SVC_ID;
+
+	memcpy(svc.workers, wids, n * sizeof(*wids));
+	cr_assert_eq(bpf_map_update_elem(e->services, &id, &svc, 0), 0, "osnic_services: %s",
+		     strerror(errno));
+}
+
+/* osnicd's part: worker wid is thread tid, with a ring of its own. */
+static void add_worker(struct env *e, __u32 wid, __u32 tid)
+{
+	struct osnic_worker w = { .service_id = SVC_ID, .tid = tid };
+	int ring;
+
+	ring = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "osnic_ring", 0, 0, OSNIC_RING_BYTES, NULL);
+	cr_assert_geq(ring, 0, "ring for worker %u: %s", wid, strerror(errno));
+	e->ring_fd[wid] = ring;
+	cr_assert_eq(bpf_map_update_elem(e->rings, &wid, &ring, 0), 0, "osnic_rings: %s",
+		     strerror(errno));
+	cr_assert_eq(bpf_map_update_elem(e->workers, &wid, &w, 0), 0, "osnic_workers: %s",
+		     strerror(errno));
+	cr_assert_eq(bpf_map_update_elem(e->tids, &tid, &wid, 0), 0, "osnic_worker_tids: %s",
+		     strerror(errno));
+}
+
+/* XDP's part: count calls of `lines` lines for worker wid, received on rx_cpu. */
+static void deliver(struct env *e, __u32 wid, __u32 lines, __u32 count, __u32 rx_cpu)
+{
+	struct {
+		__u8 eth[14];
+		struct ring_fill_req req;
+	} __attribute__((packed)) frame = {
+		.req = { .wid = wid, .lines = lines, .count = count, .rx_cpu = rx_cpu },
+	};
+	LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = &frame, .data_size_in = sizeof(frame));
+	int err;
+
+	err = bpf_prog_test_run_opts(bpf_program__fd(e->fill->progs.ring_fill), &run);
+	cr_assert_eq(err, 0, "ring_fill test run: %s", strerror(errno));
+	cr_assert_eq(run.retval, XDP_PASS, "ring_fill wrote %u of %u records for worker %u",
+		     e->fill->bss->written, count, wid);
+}
+
+/* Forget where the last call was received: no rx-CPU placement. */
+static void forget_rx(struct env *e, __u32 wid)
+{
+	struct osnic_worker_rx rx = { 0 };
+
+	cr_assert_eq(bpf_map_update_elem(e->rx, &wid, &rx, 0), 0, "osnic_worker_rx: %s",
+		     strerror(errno));
+}
+
+static struct osnic_worker_sched worker_state(struct env *e, __u32 wid)
+{
+	struct osnic_worker_sched ws;
+
+	cr_assert_eq(bpf_map_lookup_elem(e->wsched, &wid, &ws), 0, "osnic_worker_sched: %s",
+		     strerror(errno));
+	return ws;
+}
+
+static const char *state_name(__u32 state)
+{
+	static const char *const names[] = { "UNKNOWN", "SLEEPING", "RUNNABLE", "RUNNING" };
+
+	return state < 4 ? names[state] : "?";
+}
+
+static int count_record(void *ctx, void *data, size_t size)
+{
+	return 0;
+}
+
+/* The worker's part: consume everything queued in its ring. */
+static void consume_ring(int ring_fd)
+{
+	struct ring_buffer *rb = ring_buffer__new(ring_fd, count_record, NULL, NULL);
+
+	if (!rb)
+		return;
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+}
+
+/* ---- threads: hogs, and sleepers woken through a pipe ----------------------- */
+
+struct hogs {
+	pthread_t thread[MAX_THREADS];
+	int n;
+	atomic_bool stop;
+};
+
+static void *hog(void *arg)
+{
+	struct hogs *h = arg;
+	volatile unsigned long sink = 0;
+
+	while (!atomic_load_explicit(&h->stop, memory_order_relaxed))
+		for (int i = 0; i < 1000; i++)
+			sink += i;
+	return NULL;
+}
+
+/* Two spinning threads per CPU, so that no CPU is ever idle. */
+static void hogs_start(struct hogs *h, int ncpus)
+{
+	memset(h, 0, sizeof(*h));
+	h->n = 2 * ncpus < MAX_THREADS ? 2 * ncpus : MAX_THREADS;
+	for (int i = 0; i < h->n; i++) {
+		int err = pthread_create(&h->thread[i], NULL, hog, h);
+
+		cr_assert_eq(err, 0, "pthread_create: %s", strerror(err));
+	}
+	sleep_ms(50);
+}
+
+static void hogs_stop(struct hogs *h)
+{
+	atomic_store(&h->stop, true);
+	for (int i = 0; i < h->n; i++)
+		pthread_join(h->thread[i], NULL);
+}
+
+/*
+ * A thread that sleeps in read() on a pipe; each byte wakes it: 'w' to
+ * note when it ran and serve its ring, 's' to also spin spin_ms, 'q' to
+ * quit. It waits for `go` before its first read, so that the test can
+ * register it first.
+ */
+struct sleeper {
+	pthread_t thread;
+	int pipe[2];
+	int ring_fd; /* its ring, served after each wakeup; -1: none */
+	unsigned int spin_ms;
+	atomic_int tid;
+	atomic_bool go;
+	atomic_uint wakeups;
+	atomic_ullong woken_ns; /* when it last returned from read() */
+	atomic_int on_ext; /* thread_on_ext() at its last wakeup */
+};
+
+static void spin_for_ms(unsigned int ms)
+{
+	double end = now_ms() + ms;
+	volatile unsigned long sink = 0;
+
+	while (now_ms() < end)
+		for (int i = 0; i < 1000; i++)
+			sink += i;
+}
+
+static void *sleeper_main(void *arg)
+{
+	struct sleeper *t = arg;
+	char c;
+
+	atomic_store(&t->tid, gettid());
+	while (!atomic_load(&t->go))
+		sleep_ms(1);
+	while (read(t->pipe[0], &c, 1) == 1 && c != 'q') {
+		atomic_store(&t->woken_ns, now_ns());
+		atomic_store(&t->on_ext, thread_on_ext());
+		if (t->ring_fd >= 0)
+			consume_ring(t->ring_fd);
+		if (c == 's')
+			spin_for_ms(t->spin_ms);
+		atomic_fetch_add(&t->wakeups, 1);
+	}
+	return NULL;
+}
+
+static void sleeper_start(struct sleeper *t)
+{
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	t->ring_fd = -1;
+	cr_assert_eq(pipe(t->pipe), 0, "pipe: %s", strerror(errno));
+	err = pthread_create(&t->thread, NULL, sleeper_main, t);
+	cr_assert_eq(err, 0, "pthread_create: %s", strerror(err));
+	while (!atomic_load(&t->tid))
+		sleep_ms(1);
+}
+
+static void sleeper_stop(struct sleeper *t)
+{
+	char c = 'q';
+
+	atomic_store(&t->go, true);
+	cr_assert_eq(write(t->pipe[1], &c, 1), 1);
+	pthread_join(t->thread, NULL);
+	close(t->pipe[0]);
+	close(t->pipe[1]);
+}
+
+/*
+ * Wake t and busy-wait until it has run: this thread keeps its CPU busy
+ * meanwhile, so t competes with it and the hogs. Returns the wakeup-to-run
+ * latency in ms.
+ */
+static double wake_and_wait(struct sleeper *t, char how)
+{
+	unsigned int before = atomic_load(&t->wakeups);
+	unsigned long long t0;
+	double deadline;
+
+	t0 = now_ns();
+	cr_assert_eq(write(t->pipe[1], &how, 1), 1, "write: %s", strerror(errno));
+	deadline = now_ms() + 5000;
+	while (atomic_load(&t->wakeups) == before)
+		cr_assert_lt(now_ms(), deadline, "thread %d did not run within 5 s of its wakeup",
+			     atomic_load(&t->tid));
+	return (atomic_load(&t->woken_ns) - t0) / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+#define DELTA(f) (after.f - before.f)
+
+/* ---- the tests -------------------------------------------------------------- */
+
+/*
+ * A registered worker is recognised: the scheduler keeps its state and CPU
+ * in osnic_worker_sched (sleeping while blocked, running while it spins),
+ * and leaves unregistered threads alone. After detach, the worker is back
+ * in the fair class.
+ */
+Test(sched_policy, recognises_workers)
+{
+	struct osnic_sched_stats before, after;
+	struct osnic_worker_sched ws;
+	struct sleeper w, other;
+	struct env e;
+	__u32 wid = 7, other_wid = 8;
+	double deadline;
+	char c = 's';
+
+	env_start(&e);
+	sleeper_start(&w);
+	sleeper_start(&other);
+	w.spin_ms = 300;
+	add_worker(&e, wid, w.tid);
+	add_service(&e, 64, 0, &wid, 1);
+	osnic_sched_stats(e.s, &before);
+	atomic_store(&w.go, true);
+	atomic_store(&other.go, true);
+	sleep_ms(100);
+
+	ws = worker_state(&e, wid);
+	cr_log_info("blocked worker: %s on cpu %u", state_name(ws.state), ws.cpu);
+	cr_assert_eq(ws.state, OSNIC_WS_SLEEPING, "the worker blocked in read() is %s",
+		     state_name(ws.state));
+	cr_assert_lt(ws.cpu, (__u32)e.ncpus, "cpu %u of %d", ws.cpu, e.ncpus);
+
+	/* Woken, it spins 300 ms: RUNNING on a CPU, then SLEEPING again. */
+	cr_assert_eq(write(w.pipe[1], &c, 1), 1);
+	deadline = now_ms() + 250;
+	do {
+		ws = worker_state(&e, wid);
+	} while (ws.state != OSNIC_WS_RUNNING && now_ms() < deadline);
+	cr_log_info("spinning worker: %s on cpu %u", state_name(ws.state), ws.cpu);
+	cr_assert_eq(ws.state, OSNIC_WS_RUNNING, "the spinning worker is %s", state_name(ws.state));
+	cr_assert_lt(ws.cpu, (__u32)e.ncpus, "cpu %u of %d", ws.cpu, e.ncpus);
+	while (atomic_load(&w.wakeups) == 0)
+		sleep_ms(5);
+	sleep_ms(50);
+	ws = worker_state(&e, wid);
+	cr_assert_eq(ws.state, OSNIC_WS_SLEEPING, "the worker blocked again is %s",
+		     state_name(ws.state));
+	cr_assert_eq(atomic_load(&w.on_ext), 1, "the worker did not run in the sched_ext class");
+
+	/* A thread that is not registered leaves no trace. */
+	cr_assert_eq(write(other.pipe[1], &c, 1), 1);
+	sleep_ms(20);
+	ws = worker_state(&e, other_wid);
+	cr_assert_eq(ws.updated_ns, 0, "an unregistered thread's slot was written");
+
+	osnic_sched_stats(e.s, &after);
+	cr_log_info("worker_state_updates +%llu", DELTA(worker_state_updates));
+	cr_assert_geq(DELTA(worker_state_updates), 3, "only %llu worker state updates",
+		      DELTA(worker_state_updates));
+
+	/* Detached, the default scheduler runs the worker again. */
+	env_stop(&e);
+	c = 'w';
+	cr_assert_eq(write(w.pipe[1], &c, 1), 1);
+	while (atomic_load(&w.wakeups) < 2)
+		sleep_ms(5);
+	cr_assert_eq(atomic_load(&w.on_ext), 0, "after detach the worker still runs in sched_ext");
+	sleeper_stop(&w);
+	sleeper_stop(&other);
+}
+
+#define ROUNDS 16
+
+/*
+ * Latency under hogs: a worker woken for a call it received on this CPU
+ * preempts the ordinary work there (placement on the receiving CPU); an
+ * ordinary thread woken the same way waits for a slice to end.
+ */
+Test(sched_policy, worker_runs_on_rx_cpu_before_hogs)
+{
+	double wlat[ROUNDS], olat[ROUNDS], wmed, omed;
+	struct osnic_sched_stats before, after;
+	struct sleeper w, o;
+	struct hogs h;
+	struct env e;
+	__u32 wid = 3;
+
+	env_start(&e);
+	sleeper_start(&w);
+	sleeper_start(&o);
+	add_worker(&e, wid, w.tid);
+	add_service(&e, 1024, 0, &wid, 1);
+	w.ring_fd = e.ring_fd[wid];
+	atomic_store(&w.go, true);
+	atomic_store(&o.go, true);
+	hogs_start(&h, e.ncpus);
+
+	osnic_sched_stats(e.s, &before);
+	for (int i = 0; i < ROUNDS; i++) {
+		deliver(&e, wid, 2, 1, RING_FILL_THIS_CPU);
+		wlat[i] = wake_and_wait(&w, 'w');
+		olat[i] = wake_and_wait(&o, 'w');
+		sleep_ms(3);
+	}
+	osnic_sched_stats(e.s, &after);
+	hogs_stop(&h);
+	wmed = median(wlat, ROUNDS);
+	omed = median(olat, ROUNDS);
+
+	cr_log_info("median wakeup-to-run: worker %.2f ms, ordinary thread %.2f ms", wmed, omed);
+	cr_log_info("placed_rx_cpu +%llu rx_preempts +%llu placed_idle +%llu worker_enqueued +%llu",
+		    DELTA(worker_placed_rx_cpu), DELTA(worker_rx_preempts),
+		    DELTA(worker_placed_idle), DELTA(worker_enqueued));
+	cr_assert_geq(DELTA(worker_placed_rx_cpu), ROUNDS / 2,
+		      "the worker went to its receiving CPU only %llu times in %d wakeups",
+		      DELTA(worker_placed_rx_cpu), ROUNDS);
+	cr_assert_geq(DELTA(worker_rx_preempts), ROUNDS / 2,
+		      "ordinary work was preempted for the worker only %llu times",
+		      DELTA(worker_rx_preempts));
+	cr_assert_gt(omed, 1.0,
+		     "the ordinary thread waited only %.2f ms: the hogs did not load the CPUs",
+		     omed);
+	cr_assert_lt(
+		wmed * 3, omed,
+		"the worker (%.2f ms) was not clearly faster than an ordinary thread (%.2f ms)",
+		wmed, omed);
+	sleeper_stop(&w);
+	sleeper_stop(&o);
+	env_stop(&e);
+}
+
+/*
+ * Without a receiving CPU to go to, a worker with pending calls waits in the
+ * priority queue, which CPUs serve before the fair one: woken together with
+ * an ordinary thread, it runs first. With a backlog below half the depth,
+ * nothing is preempted for it.
+ */
+Test(sched_policy, pending_worker_dispatched_first)
+{
+	struct osnic_sched_stats before, after;
+	struct sleeper w, o;
+	struct hogs h;
+	struct env e;
+	__u32 wid = 4;
+	int first = 0;
+	char c = 'w';
+
+	env_start(&e);
+	sleeper_start(&w);
+	sleeper_start(&o);
+	add_worker(&e, wid, w.tid);
+	add_service(&e, 1024, 0, &wid, 1);
+	w.ring_fd = e.ring_fd[wid];
+	atomic_store(&w.go, true);
+	atomic_store(&o.go, true);
+	hogs_start(&h, e.ncpus);
+
+	osnic_sched_stats(e.s, &before);
+	for (int i = 0; i < ROUNDS; i++) {
+		unsigned int wn = atomic_load(&w.wakeups), on = atomic_load(&o.wakeups);
+		double deadline = now_ms() + 5000;
+
+		deliver(&e, wid, 2, 1, RING_FILL_THIS_CPU);
+		forget_rx(&e, wid);
+		/* The ordinary thread is woken first: a FIFO would run it first. */
+		cr_assert_eq(write(o.pipe[1], &c, 1), 1);
+		cr_assert_eq(write(w.pipe[1], &c, 1), 1);
+		while (atomic_load(&w.wakeups) == wn || atomic_load(&o.wakeups) == on)
+			cr_assert_lt(now_ms(), deadline, "round %d: a thread did not run in 5 s",
+				     i);
+		if (atomic_load(&w.woken_ns) <= atomic_load(&o.woken_ns))
+			first++;
+		sleep_ms(3);
+	}
+	osnic_sched_stats(e.s, &after);
+	hogs_stop(&h);
+
+	cr_log_info("worker ran first in %d of %d rounds; worker_enqueued +%llu "
+		    "worker_dispatches +%llu backlog_high +%llu kicks +%llu",
+		    first, ROUNDS, DELTA(worker_enqueued), DELTA(worker_dispatches),
+		    DELTA(backlog_high), DELTA(kicks));
+	cr_assert_geq(DELTA(worker_enqueued), ROUNDS / 2,
+		      "the worker entered the priority queue only %llu times",
+		      DELTA(worker_enqueued));
+	cr_assert_geq(DELTA(worker_dispatches), ROUNDS / 2,
+		      "only %llu dispatches from the priority queue", DELTA(worker_dispatches));
+	cr_assert_geq(first, ROUNDS * 3 / 4,
+		      "the worker ran before the ordinary thread in only %d of %d rounds", first,
+		      ROUNDS);
+	cr_assert_eq(DELTA(backlog_high), 0, "a backlog of 2 lines in 1024 counted as high");
+	cr_assert_eq(DELTA(kicks), 0, "%llu kicks without a backlog", DELTA(kicks));
+	sleeper_stop(&w);
+	sleeper_stop(&o);
+	env_stop(&e);
+}
+
+/*
+ * A backlog of half the service's depth preempts ordinary work: the worker
+ * runs right away, where an ordinary thread waits for a slice to end.
+ */
+Test(sched_policy, backlog_kicks_a_cpu)
+{
+	double wlat[ROUNDS], olat[ROUNDS], wmed, omed;
+	struct osnic_sched_stats before, after;
+	struct sleeper w, o;
+	struct hogs h;
+	struct env e;
+	__u32 wid = 5;
+
+	env_start(&e);
+	sleeper_start(&w);
+	sleeper_start(&o);
+	add_worker(&e, wid, w.tid);
+	/* Half of 64 lines: 16 records of 2 lines. */
+	add_service(&e, 64, 0, &wid, 1);
+	w.ring_fd = e.ring_fd[wid];
+	atomic_store(&w.go, true);
+	atomic_store(&o.go, true);
+	hogs_start(&h, e.ncpus);
+
+	osnic_sched_stats(e.s, &before);
+	for (int i = 0; i < ROUNDS; i++) {
+		deliver(&e, wid, 2, 20, RING_FILL_THIS_CPU);
+		forget_rx(&e, wid);
+		wlat[i] = wake_and_wait(&w, 'w');
+		olat[i] = wake_and_wait(&o, 'w');
+		sleep_ms(3);
+	}
+	osnic_sched_stats(e.s, &after);
+	hogs_stop(&h);
+	wmed = median(wlat, ROUNDS);
+	omed = median(olat, ROUNDS);
+
+	cr_log_info("median wakeup-to-run: worker %.2f ms, ordinary thread %.2f ms", wmed, omed);
+	cr_log_info("backlog_high +%llu kicks +%llu worker_dispatches +%llu", DELTA(backlog_high),
+		    DELTA(kicks), DELTA(worker_dispatches));
+	cr_assert_geq(DELTA(backlog_high), ROUNDS / 2, "the backlog was seen high %llu times",
+		      DELTA(backlog_high));
+	cr_assert_geq(DELTA(kicks), ROUNDS / 2, "only %llu kicks for %d backlogged wakeups",
+		      DELTA(kicks), ROUNDS);
+	cr_assert_gt(omed, 1.0,
+		     "the ordinary thread waited only %.2f ms: the hogs did not load the CPUs",
+		     omed);
+	cr_assert_lt(wmed * 3, omed,
+		     "the backlogged worker (%.2f ms) was not clearly faster than an ordinary "
+		     "thread (%.2f ms)",
+		     wmed, omed);
+	sleeper_stop(&w);
+	sleeper_stop(&o);
+	env_stop(&e);
+}
+
+/* ---- the per-service CPU limit ------------------------------------------------ */
+
+#define LIMIT_RUN_MS 1500
+
+struct busy_worker {
+	pthread_t thread;
+	atomic_int tid;
+	atomic_bool go;
+	double cpu_ms, wall_ms;
+};
+
+static double thread_cpu_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* A worker that always has calls pending and spins, never sleeping. */
+static void *busy_worker_main(void *arg)
+{
+	struct busy_worker *b = arg;
+	double c0, w0;
+
+	atomic_store(&b->tid, gettid());
+	while (!atomic_load(&b->go))
+		sleep_ms(1);
+	/* A sleep after registration, so that its next wakeup sees it as a worker. */
+	sleep_ms(5);
+	c0 = thread_cpu_ms();
+	w0 = now_ms();
+	spin_for_ms(LIMIT_RUN_MS);
+	b->cpu_ms = thread_cpu_ms() - c0;
+	b->wall_ms = now_ms() - w0;
+	return NULL;
+}
+
+/* CPU time two always-busy workers of one service get, per wall time, under hogs. */
+static double two_busy_workers(__u32 max_cpus, struct osnic_sched_stats *delta)
+{
+	struct osnic_sched_stats before, after;
+	struct busy_worker b[2];
+	__u32 wids[2] = { 10, 11 };
+	struct hogs h;
+	struct env e;
+	double share;
+
+	env_start(&e);
+	memset(b, 0, sizeof(b));
+	for (int i = 0; i < 2; i++) {
+		int err = pthread_create(&b[i].thread, NULL, busy_worker_main, &b[i]);
+
+		cr_assert_eq(err, 0, "pthread_create: %s", strerror(err));
+		while (!atomic_load(&b[i].tid))
+			sleep_ms(1);
+		add_worker(&e, wids[i], b[i].tid);
+		deliver(&e, wids[i], 2, 4, RING_FILL_THIS_CPU);
+		forget_rx(&e, wids[i]);
+	}
+	add_service(&e, 1024, max_cpus, wids, 2);
+	hogs_start(&h, e.ncpus);
+	osnic_sched_stats(e.s, &before);
+	for (int i = 0; i < 2; i++)
+		atomic_store(&b[i].go, true);
+	for (int i = 0; i < 2; i++)
+		pthread_join(b[i].thread, NULL);
+	osnic_sched_stats(e.s, &after);
+	hogs_stop(&h);
+	env_stop(&e);
+
+	share = (b[0].cpu_ms + b[1].cpu_ms) / ((b[0].wall_ms + b[1].wall_ms) / 2);
+	cr_log_info("max_cpus %u: workers got %.2f CPUs (%.0f + %.0f ms CPU in %.0f ms); "
+		    "limit_deferrals +%llu limit_overrides +%llu worker_dispatches +%llu "
+		    "starved_shared +%llu",
+		    max_cpus, share, b[0].cpu_ms, b[1].cpu_ms, b[0].wall_ms, DELTA(limit_deferrals),
+		    DELTA(limit_overrides), DELTA(worker_dispatches), DELTA(starved_shared));
+	cr_log_info(
+		"  enqueued +%llu worker_enqueued +%llu dispatched +%llu dispatch_empty +%llu "
+		"running +%llu select_cpu +%llu local_direct +%llu idle_kicks +%llu kicks +%llu",
+		DELTA(enqueued), DELTA(worker_enqueued), DELTA(dispatched), DELTA(dispatch_empty),
+		DELTA(running), DELTA(select_cpu), DELTA(local_direct), DELTA(idle_kicks),
+		DELTA(kicks));
+	for (size_t i = 0; i < sizeof(*delta) / sizeof(__u64); i++)
+		((__u64 *)delta)[i] = ((__u64 *)&after)[i] - ((__u64 *)&before)[i];
+	return share;
+}
+
+/*
+ * A service limited to one CPU never holds more while the hogs wait; the
+ * same service without a limit takes both CPUs (its workers have calls
+ * pending, so they come first). The fair queue is never starved either way.
+ */
+Test(sched_policy, service_cpu_limit)
+{
+	struct osnic_sched_stats limited, unlimited;
+	double l, u;
+
+	cr_assert_eq(sysconf(_SC_NPROCESSORS_ONLN), 2, "this test is written for 2 CPUs");
+	l = two_busy_workers(1, &limited);
+	u = two_busy_workers(0, &unlimited);
+	cr_assert_gt(limited.limit_deferrals, 0, "no worker was held back by the limit");
+	cr_assert_lt(l, 1.2, "a service limited to 1 CPU got %.2f CPUs", l);
+	cr_assert_gt(u, 1.4, "the same service without a limit got only %.2f CPUs", u);
+	cr_assert_gt(unlimited.worker_dispatches, 0, "no dispatches from the priority queue");
+}
