@@ -4,12 +4,22 @@
  * used by libosnic and osnicctl. Every function returns 0 or a negative
  * errno; when osnicd sent an error message it is available from
  * osnic_ctl_errmsg() until the next call on the same connection.
+ *
+ * A connection is one netlink socket; calls on it must not run concurrently
+ * (use one connection per thread). Each call waits at most
+ * OSNIC_CTL_TIMEOUT_MS for osnicd's answer (-ETIMEDOUT). Without osnicd in
+ * the caller's network namespace, calls fail with -ECONNREFUSED.
  */
 #ifndef OSNIC_CTL_H
 #define OSNIC_CTL_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <osnic/abi.h>
+#include <osnic/nl.h>
+
+#define OSNIC_CTL_TIMEOUT_MS 5000
 
 struct osnic_ctl;
 
@@ -24,7 +34,14 @@ struct osnic_ctl_service {
 
 int osnic_ctl_open(struct osnic_ctl **ctl);
 void osnic_ctl_close(struct osnic_ctl *ctl);
+
+/*
+ * What osnicd (or, for a local failure such as no osnicd, this library) said
+ * about the last failed call; NULL when nothing was said.
+ */
 const char *osnic_ctl_errmsg(const struct osnic_ctl *ctl);
+/* The type (enum osnic_nl_attr) of the attribute osnicd blamed, or 0. */
+unsigned int osnic_ctl_erratt(const struct osnic_ctl *ctl);
 
 /* Register the calling process as an application (osnicd watches its pidfd). */
 int osnic_ctl_app_register(struct osnic_ctl *ctl, uint32_t *app_id);
@@ -38,5 +55,77 @@ int osnic_ctl_service_del(struct osnic_ctl *ctl, uint32_t service_id);
 int osnic_ctl_worker_add(struct osnic_ctl *ctl, uint32_t service_id, uint32_t tid,
 			 uint32_t *worker_id, char *ring_path, size_t ring_path_len);
 int osnic_ctl_worker_del(struct osnic_ctl *ctl, uint32_t worker_id);
+
+/* ---- administration and inspection (osnicctl) ------------------------------- */
+
+struct osnic_ctl_service_info {
+	uint32_t id;
+	uint32_t app_id;
+	uint32_t pid;
+	uint32_t uid;
+	uint32_t nworkers;
+	struct osnic_ctl_service svc;	/* depth_lines: the effective depth */
+};
+
+struct osnic_ctl_worker_info {
+	uint32_t id;
+	uint32_t service_id;
+	uint32_t app_id;
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t uid;
+	uint32_t generation;
+	char ring_path[128];
+};
+
+struct osnic_ctl_iface {
+	char name[16];		/* IFNAMSIZ */
+	uint32_t ifindex;
+	enum osnic_xdp_mode mode;	/* native or generic */
+	uint32_t prog_id;
+};
+
+struct osnic_ctl_stats {
+	uint64_t rx[OSNIC_RX__MAX];	/* enum osnic_rx_counter, summed over CPUs */
+	uint64_t svc_present;		/* bit n: svc[n] is a registered service */
+	struct osnic_svc_stats svc[OSNIC_MAX_SERVICES];
+	uint32_t worker_service[OSNIC_MAX_WORKERS];	/* 0: no such worker */
+	struct osnic_worker_stats worker[OSNIC_MAX_WORKERS];
+};
+
+struct osnic_ctl_daemon_info {
+	char version[64];
+	char pin_dir[128];
+	uint32_t pid;
+	uint32_t napps;
+	uint32_t nservices;
+	uint32_t nworkers;
+	uint32_t nifaces;
+	uint64_t uptime_s;
+	int adopted;		/* pinned state was re-adopted at start */
+};
+
+/*
+ * Dumps call cb once per object; a non-zero return from cb stops the dump
+ * and is returned (the rest of osnicd's answer is discarded).
+ */
+typedef int (*osnic_ctl_service_cb)(const struct osnic_ctl_service_info *info, void *data);
+typedef int (*osnic_ctl_worker_cb)(const struct osnic_ctl_worker_info *info, void *data);
+typedef int (*osnic_ctl_iface_cb)(const struct osnic_ctl_iface *iface, void *data);
+
+int osnic_ctl_service_dump(struct osnic_ctl *ctl, osnic_ctl_service_cb cb, void *data);
+int osnic_ctl_worker_dump(struct osnic_ctl *ctl, osnic_ctl_worker_cb cb, void *data);
+int osnic_ctl_iface_dump(struct osnic_ctl *ctl, osnic_ctl_iface_cb cb, void *data);
+
+/* mode AUTO: native, else generic; out (may be NULL) says what was done. */
+int osnic_ctl_iface_attach(struct osnic_ctl *ctl, const char *ifname,
+			   enum osnic_xdp_mode mode, struct osnic_ctl_iface *out);
+int osnic_ctl_iface_detach(struct osnic_ctl *ctl, const char *ifname);
+
+int osnic_ctl_stats_get(struct osnic_ctl *ctl, struct osnic_ctl_stats *stats);
+int osnic_ctl_daemon_info(struct osnic_ctl *ctl, struct osnic_ctl_daemon_info *info);
+
+/* "packets", "rpc_delivered", ...: a stable name for a counter; NULL if unknown. */
+const char *osnic_ctl_rx_counter_name(unsigned int counter);
 
 #endif /* OSNIC_CTL_H */

@@ -23,6 +23,14 @@ struct osnic_scheduler;
 struct osnic_sched_opts {
 	bool verbose; /* libbpf and loader messages on stderr */
 	unsigned int timeout_ms; /* watchdog timeout; 0: the kernel's default */
+	/*
+	 * Where to look for the osnic maps the scheduler shares with XDP
+	 * (osnic_services, osnic_workers, osnic_worker_tids, osnic_rings,
+	 * osnic_worker_rx, osnic_worker_sched), pinned one file per map name.
+	 * NULL: OSNIC_PIN_DIR; "": never reuse. A map pinned there is used
+	 * instead of a new one; one that is not is created by the scheduler.
+	 */
+	const char *pin_dir;
 };
 
 /*
@@ -59,6 +67,16 @@ void osnic_sched_detach(struct osnic_scheduler *s);
 /* Detach if needed and free everything. NULL is allowed. */
 void osnic_sched_destroy(struct osnic_scheduler *s);
 
+/*
+ * The fd of one of the scheduler's maps, by name (e.g. "osnic_worker_tids";
+ * also its private ones). Owned by the scheduler: valid until destroy, not
+ * to be closed. -ENOENT for an unknown name.
+ */
+int osnic_sched_map_fd(const struct osnic_scheduler *s, const char *name);
+
+/* How many of the shared maps were reused from the pin directory at load. */
+unsigned int osnic_sched_reused_maps(const struct osnic_scheduler *s);
+
 /* A snapshot of the scheduler's counters. */
 int osnic_sched_stats(const struct osnic_scheduler *s, struct osnic_sched_stats *stats);
 
@@ -73,5 +91,120 @@ bool osnic_sched_exit_is_error(const struct osnic_sched_exit_info *info);
 
 /* A name for an exit kind: "unregistered", "error in the scheduler", ... */
 const char *osnic_sched_exit_kind_name(long long kind);
+
+/*
+ * ==== the XDP program, its maps and the worker rings (loader/xdp.c) ========
+ * Owned by the control-plane side (osnicd); kept apart from the scheduler's
+ * part above.
+ *
+ * Everything is pinned under OSNIC_PIN_DIR: one file per map (named as the
+ * map), the program as osnic_xdp_rx, each worker's ring as ring_<id> (not
+ * ring.<id>: bpffs refuses dots in names), and osnicd's own state maps. A later osnic_xdp_load() re-adopts the pinned
+ * maps, so osnicd can restart without disturbing traffic; the XDP program
+ * stays attached through libxdp's own pins until it is detached.
+ */
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <osnic/nl.h>	/* enum osnic_xdp_mode */
+
+#define OSNIC_BPFFS_DIR		"/sys/fs/bpf"
+#define OSNIC_XDP_PROG_NAME	"osnic_xdp_rx"
+
+/* The maps osnicd keeps or reads, by their names in the BPF object. */
+enum osnic_xdp_map_id {
+	OSNIC_MAP_LISTEN,	/* osnic_listen */
+	OSNIC_MAP_SVC_INDEX,	/* osnic_svc_index */
+	OSNIC_MAP_PROG_VERS,	/* osnic_prog_vers */
+	OSNIC_MAP_SERVICES,	/* osnic_services */
+	OSNIC_MAP_WORKERS,	/* osnic_workers */
+	OSNIC_MAP_RINGS,	/* osnic_rings */
+	OSNIC_MAP_WORKER_SCHED,	/* osnic_worker_sched */
+	OSNIC_MAP_RX_COUNTERS,	/* osnic_rx_counters */
+	OSNIC_MAP_SVC_STATS,	/* osnic_svc_stats */
+	OSNIC_MAP_WORKER_STATS,	/* osnic_worker_stats */
+	/* Kept by osnicd when the object has them (shared with the scheduler). */
+	OSNIC_MAP_WORKER_TIDS,	/* osnic_worker_tids */
+	OSNIC_MAP_WORKER_RX,	/* osnic_worker_rx */
+	OSNIC_MAP__MAX,
+};
+#define OSNIC_MAP__REQUIRED OSNIC_MAP_WORKER_TIDS	/* maps before it must exist */
+
+struct osnic_xdp_loader;
+
+struct osnic_xdp_opts {
+	bool verbose;		/* libbpf and libxdp messages on stderr */
+};
+
+/* An interface that runs the osnic XDP program. */
+struct osnic_xdp_iface {
+	int ifindex;
+	enum osnic_xdp_mode mode;	/* native or generic */
+	uint32_t prog_id;
+};
+
+/* Mount bpffs on dir unless it is there already (`ip netns exec` hides it). */
+int osnic_bpffs_mount(const char *dir);
+
+/*
+ * Open and load osnic_xdp (its skeleton), re-adopting pinned maps, and pin
+ * the maps and the program. NULL with errno set on failure.
+ */
+struct osnic_xdp_loader *osnic_xdp_load(const struct osnic_xdp_opts *opts);
+
+/*
+ * Free the loader. cleanup: also detach the program from every interface
+ * and remove everything under OSNIC_PIN_DIR (maps, program, rings, state).
+ */
+void osnic_xdp_unload(struct osnic_xdp_loader *l, bool cleanup);
+
+/* True if load found pinned maps and reused them. */
+bool osnic_xdp_adopted(const struct osnic_xdp_loader *l);
+
+/* The map's fd, or -ENOENT if the BPF object has no such map. */
+int osnic_xdp_map_fd(const struct osnic_xdp_loader *l, enum osnic_xdp_map_id id);
+const char *osnic_xdp_map_name(enum osnic_xdp_map_id id);
+
+/*
+ * Attach through libxdp (next to other XDP programs). mode AUTO tries
+ * native, then generic; *used says which worked. -EEXIST if osnic runs on
+ * the interface already.
+ */
+int osnic_xdp_attach(struct osnic_xdp_loader *l, int ifindex, enum osnic_xdp_mode mode,
+		     struct osnic_xdp_iface *used);
+/* Detach osnic's program (also one attached by an earlier osnicd): -ENOENT if none. */
+int osnic_xdp_detach(int ifindex);
+/* 0 and *out if osnic's program runs on ifindex, else -ENOENT. */
+int osnic_xdp_query(int ifindex, struct osnic_xdp_iface *out);
+/* The interfaces of this network namespace that run it; returns how many (<= max). */
+int osnic_xdp_ifaces(struct osnic_xdp_iface *out, int max);
+/*
+ * 1 if the program attached there uses this loader's maps, 0 if it uses
+ * others (left by an osnicd whose bpffs is gone), or a negative errno.
+ */
+int osnic_xdp_iface_current(const struct osnic_xdp_loader *l, const struct osnic_xdp_iface *i);
+
+/*
+ * A worker's ring: a BPF_MAP_TYPE_RINGBUF of OSNIC_RING_BYTES, put in
+ * osnic_rings at worker_id and pinned as OSNIC_PIN_DIR/ring_<id>, owned by
+ * uid:gid with mode 0600. path (may be NULL) receives the pin's path.
+ */
+int osnic_xdp_ring_create(struct osnic_xdp_loader *l, uint32_t worker_id, uid_t uid,
+			  gid_t gid, char *path, size_t path_len);
+/* Take the ring out of osnic_rings and remove its pin; missing parts are fine. */
+int osnic_xdp_ring_destroy(struct osnic_xdp_loader *l, uint32_t worker_id);
+int osnic_xdp_ring_path(uint32_t worker_id, char *path, size_t path_len);
+
+/*
+ * A map of user space's own (no BPF program uses it), pinned under
+ * OSNIC_PIN_DIR/name: reused if a pin of the same shape exists, else
+ * created. Returns its fd (the caller closes it) or a negative errno.
+ */
+int osnic_xdp_state_map(const char *name, uint32_t type, uint32_t key_size,
+			uint32_t value_size, uint32_t max_entries, bool *reused);
+
+/* Sum a per-CPU value of n u64 counters at key into sum[0..n-1]. */
+int osnic_percpu_sum(int map_fd, uint32_t key, uint64_t *sum, size_t n);
+/* ==== end of the XDP section ================================================ */
 
 #endif /* OSNIC_LOADER_H */

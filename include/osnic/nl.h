@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * osnicd's control protocol.
+ *
+ * Transport: NETLINK_USERSOCK datagrams. osnicd binds its socket to the
+ * well-known port id OSNIC_NL_PORTID; clients bind to an automatic port id
+ * and connect() to OSNIC_NL_PORTID, so the kernel delivers them only what
+ * osnicd sends. NETLINK_USERSOCK is per network namespace: osnicd and its
+ * clients must share one. With no osnicd, a send fails with ECONNREFUSED.
+ * Any user may bind any free port id, so the client also checks that
+ * replies carry the credentials of uid 0.
+ *
+ * Message: struct nlmsghdr (type OSNIC_NL_TYPE), struct genlmsghdr (cmd, version
+ * OSNIC_NL_VERSION), then TLV attributes (struct nlattr, libmnl).
+ *
+ * Requests and replies:
+ *  - A request for a "do" command (add, del, register, attach, info) is
+ *    answered by one message of the same command carrying the result
+ *    attributes, or by NLMSG_ERROR.
+ *  - A request for a dump command (*_DUMP, STATS_GET) is answered by zero or
+ *    more NLM_F_MULTI messages of the same command, then NLMSG_DONE (payload:
+ *    int 0); or by NLMSG_ERROR. The command decides; NLM_F_DUMP is optional.
+ *  - If the request had NLM_F_ACK, a successful answer is followed by an ACK
+ *    (NLMSG_ERROR with error 0).
+ *  - Replies echo the request's nlmsg_seq; nlmsg_pid is the client's port id.
+ *  - NLMSG_ERROR: struct nlmsgerr {negative errno, the request's header}
+ *    (NLM_F_CAPPED: the request's payload is not echoed), then, with
+ *    NLM_F_ACK_TLVS, the attributes of enum osnic_nl_err_attr: a message and,
+ *    when one attribute of the request was at fault (malformed, missing,
+ *    out of range, not allowed), its type and byte offset -- as the kernel's
+ *    extended ACK does.
+ *
+ * Validation of requests (lib/nl.c, osnic_nl_parse_request): a truncated
+ * message, a wrong type or version, an unknown command, a malformed or
+ * truncated attribute, an attribute of unknown type or not allowed for the
+ * command, a duplicate, a wrong payload size, a string without its NUL or too
+ * long, or a missing required attribute are all rejected with EINVAL (the
+ * unknown command with EOPNOTSUPP) before the daemon acts.
+ *
+ * Authentication and policy (osnicd): every request must arrive with
+ * SCM_CREDENTIALS (osnicd sets SO_PASSCRED; messages without them are
+ * rejected with EPERM). The credentials' pid is the application: one process
+ * is one application.
+ *  - APP_*, SERVICE_ADD/DEL, WORKER_ADD/DEL act for the sending process only;
+ *    a service or worker of another application gives EPERM, as does a
+ *    worker thread (TID) that is not a thread of the sending process.
+ *  - SERVICE_ADD on a privileged port (below the network namespace's
+ *    net.ipv4.ip_unprivileged_port_start, 1024 by default) needs uid 0 or
+ *    CAP_NET_BIND_SERVICE in the application's effective set (read from
+ *    /proc when it registers): else EACCES. A port used by services of
+ *    another uid gives EADDRINUSE.
+ *  - IFACE_ATTACH/DETACH need uid 0 or CAP_NET_ADMIN (effective): else EPERM.
+ *  - Dumps, STATS_GET and DAEMON_INFO are open to every user.
+ */
+#ifndef OSNIC_NL_H
+#define OSNIC_NL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+/* osnicd's port id: above PID_MAX_LIMIT (so never a kernel-chosen port id). */
+#define OSNIC_NL_PORTID		0x4f534e43U	/* "OSNC" */
+#define OSNIC_NL_TYPE		0x4f53		/* the one nlmsg_type of the protocol */
+#define OSNIC_NL_VERSION	1
+#define OSNIC_NL_HDRLEN		(NLMSG_HDRLEN + GENL_HDRLEN)
+
+/* Largest message osnicd sends in one datagram; clients read this much. */
+#define OSNIC_NL_BUF_SIZE	32768
+
+/* Commands; "->" lists the attributes of the answer. */
+enum osnic_nl_cmd {
+	OSNIC_CMD_UNSPEC,
+	OSNIC_CMD_APP_REGISTER,		/* -> APP_ID PID UID */
+	OSNIC_CMD_APP_DEREGISTER,	/* -> APP_ID */
+	OSNIC_CMD_SERVICE_ADD,		/* PROG VERS PORT PROCS [DEPTH] [FLAGS] -> SERVICE_ID */
+	OSNIC_CMD_SERVICE_DEL,		/* SERVICE_ID -> SERVICE_ID */
+	OSNIC_CMD_SERVICE_DUMP,		/* -> per service: SERVICE_ID APP_ID PID UID PROG VERS
+					 *    PORT PROCS DEPTH FLAGS NWORKERS */
+	OSNIC_CMD_WORKER_ADD,		/* SERVICE_ID TID -> WORKER_ID GENERATION RING_PATH */
+	OSNIC_CMD_WORKER_DEL,		/* WORKER_ID -> WORKER_ID */
+	OSNIC_CMD_WORKER_DUMP,		/* -> per worker: WORKER_ID SERVICE_ID APP_ID PID TID
+					 *    UID GENERATION RING_PATH */
+	OSNIC_CMD_IFACE_ATTACH,		/* IFNAME|IFINDEX [XDP_MODE]
+					 *    -> IFNAME IFINDEX XDP_MODE PROG_ID */
+	OSNIC_CMD_IFACE_DETACH,		/* IFNAME|IFINDEX -> IFNAME IFINDEX */
+	OSNIC_CMD_IFACE_DUMP,		/* -> per interface: IFNAME IFINDEX XDP_MODE PROG_ID */
+	OSNIC_CMD_STATS_GET,		/* -> RX_COUNTERS; per service SERVICE_ID SVC_STATS;
+					 *    per worker WORKER_ID SERVICE_ID WORKER_STATS */
+	OSNIC_CMD_DAEMON_INFO,		/* -> VERSION PID PIN_DIR NAPPS NSERVICES NWORKERS
+					 *    NIFACES UPTIME ADOPTED */
+	__OSNIC_CMD_MAX,
+};
+#define OSNIC_CMD_MAX (__OSNIC_CMD_MAX - 1)
+
+enum osnic_nl_attr {
+	OSNIC_A_UNSPEC,
+	OSNIC_A_APP_ID,		/* u32 */
+	OSNIC_A_PID,		/* u32: the application's pid (osnicd's pid namespace) */
+	OSNIC_A_UID,		/* u32 */
+	OSNIC_A_SERVICE_ID,	/* u32: 1..OSNIC_MAX_SERVICES-1 */
+	OSNIC_A_PROG,		/* u32: ONC RPC program */
+	OSNIC_A_VERS,		/* u32: its version */
+	OSNIC_A_PORT,		/* u16: UDP port, host order, not 0 */
+	OSNIC_A_PROCS,		/* u64: bit n, procedure n is served */
+	OSNIC_A_DEPTH,		/* u32: ring depth limit in lines; 0 = the default */
+	OSNIC_A_FLAGS,		/* u32: OSNIC_SVC_F_* */
+	OSNIC_A_NWORKERS,	/* u32 */
+	OSNIC_A_WORKER_ID,	/* u32: 1..OSNIC_MAX_WORKERS-1 */
+	OSNIC_A_TID,		/* u32: the worker thread */
+	OSNIC_A_GENERATION,	/* u32: the worker slot's generation */
+	OSNIC_A_RING_PATH,	/* string: the pinned ring buffer */
+	OSNIC_A_IFNAME,		/* string: < IFNAMSIZ */
+	OSNIC_A_IFINDEX,	/* u32 */
+	OSNIC_A_XDP_MODE,	/* u32: enum osnic_xdp_mode */
+	OSNIC_A_PROG_ID,	/* u32: the attached BPF program's id */
+	OSNIC_A_RX_COUNTERS,	/* nested: type enum osnic_rx_counter + 1, u64 each */
+	OSNIC_A_SVC_STATS,	/* nested: enum osnic_nl_svc_stat, u64 each */
+	OSNIC_A_WORKER_STATS,	/* nested: enum osnic_nl_worker_stat, u64 each */
+	OSNIC_A_VERSION,	/* string: osnicd's version */
+	OSNIC_A_PIN_DIR,	/* string */
+	OSNIC_A_NAPPS,		/* u32 */
+	OSNIC_A_NSERVICES,	/* u32 */
+	OSNIC_A_NIFACES,	/* u32 */
+	OSNIC_A_UPTIME,		/* u64: seconds since osnicd started */
+	OSNIC_A_ADOPTED,	/* u8: 1 if osnicd re-adopted pinned state when it started */
+	__OSNIC_A_MAX,
+};
+#define OSNIC_A_MAX (__OSNIC_A_MAX - 1)
+
+/* Inside OSNIC_A_SVC_STATS: the fields of struct osnic_svc_stats (abi.h). */
+enum osnic_nl_svc_stat {
+	OSNIC_SSTAT_UNSPEC,
+	OSNIC_SSTAT_CALLS,
+	OSNIC_SSTAT_DELIVERED,
+	OSNIC_SSTAT_NULLPROC,
+	OSNIC_SSTAT_PROC_UNAVAIL,
+	OSNIC_SSTAT_DROP_NO_WORKER,
+	OSNIC_SSTAT_DROP_RING_FULL,
+	__OSNIC_SSTAT_MAX,
+};
+
+/* Inside OSNIC_A_WORKER_STATS: the fields of struct osnic_worker_stats. */
+enum osnic_nl_worker_stat {
+	OSNIC_WSTAT_UNSPEC,
+	OSNIC_WSTAT_DELIVERED,
+	OSNIC_WSTAT_DELIVERED_IDLE,
+	OSNIC_WSTAT_BYTES,
+	__OSNIC_WSTAT_MAX,
+};
+
+/* After struct nlmsgerr in NLMSG_ERROR (flag NLM_F_ACK_TLVS). */
+enum osnic_nl_err_attr {
+	OSNIC_ERRA_UNSPEC,
+	OSNIC_ERRA_MSG,		/* string: what was wrong (as NLMSGERR_ATTR_MSG) */
+	OSNIC_ERRA_OFFS,	/* u32: byte offset of the culprit (as NLMSGERR_ATTR_OFFS) */
+	OSNIC_ERRA_ATTR,	/* u32: type of the attribute at fault (wrong or missing) */
+	__OSNIC_ERRA_MAX,
+};
+#define OSNIC_ERRA_MAX (__OSNIC_ERRA_MAX - 1)
+
+enum osnic_xdp_mode {
+	OSNIC_XDP_MODE_AUTO = 0,	/* native, else generic (requests only) */
+	OSNIC_XDP_MODE_NATIVE,		/* the driver's XDP hook */
+	OSNIC_XDP_MODE_GENERIC,		/* skb mode: any device, slower */
+};
+
+/* ---- message helpers (lib/nl.c), shared by osnicd and the client ------------ */
+
+/* What was wrong with a message, as carried by an error reply. */
+struct osnic_nl_ext {
+	int err;		/* negative errno */
+	uint16_t attr;		/* type of the attribute at fault, 0 if none */
+	uint32_t offs;		/* its byte offset in the message, 0 if none */
+	char msg[160];
+};
+
+/* A validated message: its headers and its attributes by type. */
+struct osnic_nl_msg {
+	const struct nlmsghdr *nlh;
+	const struct genlmsghdr *genl;
+	const struct nlattr *tb[OSNIC_A_MAX + 1];
+};
+
+/*
+ * Validate a request of len bytes (the rest of the datagram from nlh: a
+ * message claiming more is truncated) against the command's attribute
+ * policy. Returns 0, or a negative errno with ext filled in.
+ */
+int osnic_nl_parse_request(const struct nlmsghdr *nlh, size_t len,
+			   struct osnic_nl_msg *m, struct osnic_nl_ext *ext);
+
+/*
+ * Validate a reply: as a request, but attributes of types this side does not
+ * know are ignored (a newer osnicd may send more) and none is required.
+ */
+int osnic_nl_parse_reply(const struct nlmsghdr *nlh, size_t len,
+			 struct osnic_nl_msg *m, struct osnic_nl_ext *ext);
+
+/*
+ * Read an NLMSG_ERROR message into ext (err, and message/attribute/offset
+ * when present). Returns 0 or -EBADMSG if the message is malformed.
+ */
+int osnic_nl_parse_error(const struct nlmsghdr *nlh, size_t len,
+			 struct osnic_nl_ext *ext);
+
+/* Start a message of the protocol in buf (at least OSNIC_NL_HDRLEN bytes). */
+struct nlmsghdr *osnic_nl_put_header(void *buf, uint8_t cmd, uint16_t flags,
+				     uint32_t seq, uint32_t portid);
+
+/*
+ * Build an error reply to req (of which only the header is used; NULL if it
+ * could not be read) for the client at portid, in buf of size len. ext->err
+ * 0 makes an ACK. Returns the message's length, or 0 if buf is too small.
+ */
+size_t osnic_nl_put_error(void *buf, size_t len, const struct nlmsghdr *req,
+			  uint32_t portid, const struct osnic_nl_ext *ext);
+
+/* Set ext; attr may be NULL. Returns ext->err (negative). */
+int osnic_nl_ext_set(struct osnic_nl_ext *ext, int err, const struct nlmsghdr *nlh,
+		     const struct nlattr *attr, uint16_t type, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* "service-add", "port", ...: for messages; "?" when unknown. */
+const char *osnic_nl_cmd_name(unsigned int cmd);
+const char *osnic_nl_attr_name(unsigned int type);
+const char *osnic_xdp_mode_name(enum osnic_xdp_mode mode);
+
+#endif /* OSNIC_NL_H */

@@ -1,0 +1,401 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests of osnicd's registry (daemons/registry.c): ids, uniqueness,
+ * the port rules, version ranges, ownership, and an application's death
+ * removing everything it had, with the change sets osnicd writes to the
+ * maps from.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "../../daemons/registry.h"
+
+#define UID_A 1000
+#define UID_B 1001
+
+static struct registry reg;
+
+static void setup(void)
+{
+	reg_init(&reg, 0, 1024);
+}
+
+TestSuite(registry, .init = setup);
+
+static uint32_t app(uint32_t pid, uint32_t uid, bool privileged)
+{
+	struct reg_app tmpl = {
+		.pid = pid, .uid = uid, .gid = uid, .pidfd = -1,
+		.may_bind_privileged = privileged,
+	};
+	struct osnic_nl_ext ext;
+	uint32_t id = 0;
+
+	cr_assert_eq(reg_app_add(&reg, &tmpl, &id, &ext), 0, "app pid %u: %s", pid, ext.msg);
+	cr_assert_neq(id, 0);
+	return id;
+}
+
+static int svc_add(uint32_t app_id, uint32_t port, uint32_t prog, uint32_t vers, uint32_t *id,
+		   struct reg_changes *chg, struct osnic_nl_ext *ext)
+{
+	struct reg_service_req req = { .prog = prog, .vers = vers, .port = port, .procs = 0xf };
+	struct reg_changes c;
+	struct osnic_nl_ext e;
+
+	memset(chg ? chg : &c, 0, sizeof(c));
+	return reg_service_add(&reg, app_id, &req, id, chg ? chg : &c, ext ? ext : &e);
+}
+
+static uint32_t svc(uint32_t app_id, uint32_t port, uint32_t prog, uint32_t vers)
+{
+	struct osnic_nl_ext ext = { 0 };
+	uint32_t id = 0;
+
+	cr_assert_eq(svc_add(app_id, port, prog, vers, &id, NULL, &ext), 0,
+		     "service %u/%u on %u: %s", prog, vers, port, ext.msg);
+	return id;
+}
+
+static uint32_t worker(uint32_t app_id, uint32_t service_id, uint32_t tid)
+{
+	struct reg_changes chg = { 0 };
+	struct osnic_nl_ext ext = { 0 };
+	uint32_t id = 0;
+
+	cr_assert_eq(reg_worker_add(&reg, app_id, service_id, tid, &id, &chg, &ext), 0,
+		     "worker tid %u: %s", tid, ext.msg);
+	return id;
+}
+
+Test(registry, app_ids_are_nonzero_unique_and_one_per_pid)
+{
+	struct reg_app tmpl = { .pid = 10, .uid = UID_A, .pidfd = -1 };
+	struct osnic_nl_ext ext;
+	uint32_t a = app(10, UID_A, false), b = app(11, UID_A, false), id;
+
+	cr_assert_neq(a, b);
+	cr_assert_eq(reg_app_add(&reg, &tmpl, &id, &ext), -EEXIST, "a pid registers once");
+	cr_assert_eq(reg_app_by_pid(&reg, 11)->id, b);
+	cr_assert_eq(reg_app_remove(&reg, a, NULL), 0);
+	/* A new application never gets the id of a removed one. */
+	cr_assert_neq(app(10, UID_A, false), a);
+	cr_assert_eq(reg_napps(&reg), 2);
+}
+
+Test(registry, app_table_full_is_enospc)
+{
+	struct reg_app tmpl = { .pid = 100000, .uid = UID_A, .pidfd = -1 };
+	struct osnic_nl_ext ext;
+	unsigned int i;
+
+	for (i = 0; i < REG_MAX_APPS; i++)
+		app(1000 + i, UID_A, false);
+	cr_assert_eq(reg_app_add(&reg, &tmpl, NULL, &ext), -ENOSPC);
+}
+
+Test(registry, service_ids_lowest_free_first_and_bounded)
+{
+	uint32_t a = app(10, UID_A, false), id, i;
+	struct osnic_nl_ext ext;
+
+	for (i = 1; i < OSNIC_MAX_SERVICES; i++)
+		cr_assert_eq(svc(a, 5000, 100 + i, 1), i, "ids are handed out from 1");
+	cr_assert_eq(svc_add(a, 5000, 999, 1, &id, NULL, &ext), -ENOSPC);
+	cr_assert_eq(reg_service_del(&reg, a, 7, NULL, NULL), 0);
+	cr_assert_eq(svc(a, 5001, 1, 1), 7, "a freed id is reused");
+	cr_assert_eq(reg_nservices(&reg), OSNIC_MAX_SERVICES - 1);
+}
+
+Test(registry, port_prog_vers_is_unique)
+{
+	uint32_t a = app(10, UID_A, false), id;
+	struct osnic_nl_ext ext;
+
+	svc(a, 5000, 0x20001234, 1);
+	cr_assert_eq(svc_add(a, 5000, 0x20001234, 1, &id, NULL, &ext), -EEXIST);
+	cr_assert_eq(ext.attr, OSNIC_A_VERS);
+	/* Another version, another port: both fine. */
+	svc(a, 5000, 0x20001234, 2);
+	svc(a, 5001, 0x20001234, 1);
+}
+
+Test(registry, bad_requests_name_their_attribute)
+{
+	struct reg_service_req req = { .prog = 1, .vers = 1, .port = 5000 };
+	uint32_t a = app(10, UID_A, false), id;
+	struct osnic_nl_ext ext;
+
+	cr_assert_eq(svc_add(a, 0, 1, 1, &id, NULL, &ext), -EINVAL);
+	cr_assert_eq(ext.attr, OSNIC_A_PORT);
+	req.depth_lines = REG_MIN_DEPTH - 1;
+	cr_assert_eq(reg_service_add(&reg, a, &req, &id, NULL, &ext), -EINVAL);
+	cr_assert_eq(ext.attr, OSNIC_A_DEPTH);
+	req.depth_lines = REG_MAX_DEPTH + 1;
+	cr_assert_eq(reg_service_add(&reg, a, &req, &id, NULL, &ext), -EINVAL);
+	cr_assert_eq(ext.attr, OSNIC_A_DEPTH);
+	req.depth_lines = 0;
+	req.flags = 1U << 31;
+	cr_assert_eq(reg_service_add(&reg, a, &req, &id, NULL, &ext), -EINVAL);
+	cr_assert_eq(ext.attr, OSNIC_A_FLAGS);
+	cr_assert_eq(svc_add(0, 5000, 1, 1, &id, NULL, &ext), -ENOENT, "unregistered caller");
+	cr_assert_eq(reg_nservices(&reg), 0, "nothing half-done");
+}
+
+Test(registry, default_and_explicit_depth)
+{
+	struct reg_service_req req = { .prog = 1, .vers = 1, .port = 5000, .depth_lines = 128 };
+	uint32_t a = app(10, UID_A, false), id;
+
+	id = svc(a, 5001, 1, 1);
+	cr_assert_eq(reg.services[id].val.depth_lines, REG_DEFAULT_DEPTH);
+	cr_assert_eq(reg_service_add(&reg, a, &req, &id, NULL, NULL), 0);
+	cr_assert_eq(reg.services[id].val.depth_lines, 128);
+}
+
+Test(registry, privileged_ports_need_privilege)
+{
+	uint32_t user = app(10, UID_A, false), root = app(11, 0, true), id;
+	struct osnic_nl_ext ext;
+
+	cr_assert_eq(svc_add(user, 111, 100000, 2, &id, NULL, &ext), -EACCES);
+	cr_assert_eq(ext.attr, OSNIC_A_PORT);
+	svc(user, 1024, 100000, 2);
+	svc(root, 111, 100000, 2);
+	/* The boundary follows the namespace's ip_unprivileged_port_start. */
+	reg.unpriv_port_start = 80;
+	svc(user, 80, 100000, 2);
+}
+
+Test(registry, a_port_is_served_for_one_uid)
+{
+	uint32_t a = app(10, UID_A, false), a2 = app(11, UID_A, false);
+	uint32_t b = app(12, UID_B, false), id, first;
+	struct osnic_nl_ext ext;
+
+	first = svc(a, 5000, 1, 1);
+	svc(a2, 5000, 2, 1);	/* same uid, another application: fine */
+	cr_assert_eq(svc_add(b, 5000, 3, 1, &id, NULL, &ext), -EADDRINUSE);
+	cr_assert_eq(ext.attr, OSNIC_A_PORT);
+	reg_app_remove(&reg, a, NULL);
+	reg_app_remove(&reg, a2, NULL);
+	cr_assert(!reg_service_used(&reg, first));
+	svc(b, 5000, 3, 1);
+}
+
+Test(registry, version_range_over_registered_versions)
+{
+	uint32_t a = app(10, UID_A, false), v3, v7;
+	struct osnic_vers_range r;
+
+	cr_assert_not(reg_vers_range(&reg, 5000, 42, &r));
+	v3 = svc(a, 5000, 42, 3);
+	cr_assert(reg_vers_range(&reg, 5000, 42, &r));
+	cr_assert_eq(r.low, 3);
+	cr_assert_eq(r.high, 3);
+	v7 = svc(a, 5000, 42, 7);
+	svc(a, 5000, 42, 5);
+	svc(a, 5001, 42, 1);	/* another port: not part of the range */
+	svc(a, 5000, 43, 9);	/* another program: neither */
+	cr_assert(reg_vers_range(&reg, 5000, 42, &r));
+	cr_assert_eq(r.low, 3);
+	cr_assert_eq(r.high, 7);
+	reg_service_del(&reg, a, v7, NULL, NULL);
+	reg_vers_range(&reg, 5000, 42, &r);
+	cr_assert_eq(r.high, 5, "the range shrinks with the services");
+	reg_service_del(&reg, a, v3, NULL, NULL);
+	reg_vers_range(&reg, 5000, 42, &r);
+	cr_assert_eq(r.low, 5);
+}
+
+Test(registry, lookup_and_port_counts)
+{
+	uint32_t a = app(10, UID_A, false), s1, s2;
+	struct osnic_svc_key k1 = { 5000, 42, 1 }, k3 = { 5000, 42, 3 };
+
+	s1 = svc(a, 5000, 42, 1);
+	s2 = svc(a, 5000, 43, 1);
+	svc(a, 6000, 42, 1);
+	cr_assert_eq(reg_svc_lookup(&reg, &k1), s1);
+	cr_assert_eq(reg_svc_lookup(&reg, &k3), 0);
+	cr_assert_eq(reg_port_nservices(&reg, 5000), 2);
+	cr_assert_eq(reg_port_nservices(&reg, 6000), 1);
+	cr_assert_eq(reg_port_nservices(&reg, 7000), 0);
+	reg_service_del(&reg, a, s2, NULL, NULL);
+	cr_assert_eq(reg_port_nservices(&reg, 5000), 1);
+}
+
+Test(registry, only_the_owner_touches_services_and_workers)
+{
+	uint32_t a = app(10, UID_A, false), b = app(11, UID_A, false), s, w, id;
+	struct osnic_nl_ext ext;
+
+	s = svc(a, 5000, 1, 1);
+	w = worker(a, s, 101);
+	/* Same uid, another process: still another application. */
+	cr_assert_eq(reg_service_del(&reg, b, s, NULL, &ext), -EPERM);
+	cr_assert_eq(ext.attr, OSNIC_A_SERVICE_ID);
+	cr_assert_eq(reg_worker_add(&reg, b, s, 201, &id, NULL, &ext), -EPERM);
+	cr_assert_eq(reg_worker_del(&reg, b, w, NULL, &ext), -EPERM);
+	cr_assert_eq(ext.attr, OSNIC_A_WORKER_ID);
+	/* App id 0 (an unregistered sender) owns nothing. */
+	cr_assert_eq(reg_service_del(&reg, 0, s, NULL, &ext), -EPERM);
+	cr_assert_eq(reg_service_del(&reg, a, 33, NULL, &ext), -ENOENT);
+	cr_assert_eq(reg_worker_del(&reg, a, 200, NULL, &ext), -ENOENT);
+	cr_assert(reg_service_used(&reg, s));
+	cr_assert(reg_worker_used(&reg, w));
+	cr_assert_eq(reg_worker_del(&reg, a, w, NULL, &ext), 0);
+	cr_assert_eq(reg_service_del(&reg, a, s, NULL, &ext), 0);
+}
+
+Test(registry, workers_per_service_ids_and_generations)
+{
+	uint32_t a = app(10, UID_A, false), s, t = 0, i, id, w1, w2;
+	struct osnic_nl_ext ext;
+
+	s = svc(a, 5000, 1, 1);
+	for (i = 0; i < OSNIC_MAX_SVC_WORKERS; i++)
+		cr_assert_eq(worker(a, s, 100 + i), i + 1);
+	cr_assert_eq(reg_worker_add(&reg, a, s, 999, &id, NULL, &ext), -ENOSPC);
+	cr_assert_eq(reg.services[s].val.nworkers, OSNIC_MAX_SVC_WORKERS);
+	cr_assert_eq(reg.workers[3].val.generation, 1);
+
+	/* Removing one compacts the service's array and frees its id. */
+	cr_assert_eq(reg_worker_del(&reg, a, 3, NULL, NULL), 0);
+	cr_assert_eq(reg.services[s].val.nworkers, OSNIC_MAX_SVC_WORKERS - 1);
+	for (i = 0; i < OSNIC_MAX_SVC_WORKERS - 1; i++)
+		cr_assert_neq(reg.services[s].val.workers[i], 3);
+	cr_assert_eq(reg.services[s].val.workers[OSNIC_MAX_SVC_WORKERS - 1], 0);
+	cr_assert_eq(worker(a, s, 500), 3, "the lowest free worker id");
+	cr_assert_eq(reg.workers[3].val.generation, 2, "a reused slot's generation grows");
+	cr_assert_eq(reg.workers[3].val.tid, 500);
+	cr_assert_eq(reg.workers[3].val.owner_uid, UID_A);
+
+	/* A thread is one worker; thread id 0 is none. */
+	s = svc(a, 5001, 1, 1);
+	w1 = worker(a, s, 700);
+	cr_assert_eq(reg_worker_add(&reg, a, s, 700, &id, NULL, &ext), -EBUSY);
+	cr_assert_eq(ext.attr, OSNIC_A_TID);
+	cr_assert_eq(reg_worker_add(&reg, a, s, t, &id, NULL, &ext), -EINVAL);
+	w2 = worker(a, s, 701);
+	cr_assert_neq(w1, w2);
+	cr_assert_eq(reg_worker_add(&reg, a, 40, 702, &id, NULL, &ext), -ENOENT);
+	cr_assert_eq(ext.attr, OSNIC_A_SERVICE_ID);
+}
+
+Test(registry, worker_ids_run_out)
+{
+	uint32_t a = app(10, UID_A, false), s, tid = 1000, id;
+	struct osnic_nl_ext ext;
+	unsigned int n = 0;
+
+	while (n < OSNIC_MAX_WORKERS - 1) {
+		unsigned int i;
+
+		s = svc(a, 5000 + n, 1, 1);
+		for (i = 0; i < OSNIC_MAX_SVC_WORKERS && n < OSNIC_MAX_WORKERS - 1; i++, n++)
+			worker(a, s, tid++);
+	}
+	s = svc(a, 9000, 1, 1);
+	cr_assert_eq(reg_worker_add(&reg, a, s, tid, &id, NULL, &ext), -ENOSPC);
+	cr_assert_eq(reg_nworkers(&reg), OSNIC_MAX_WORKERS - 1);
+}
+
+Test(registry, app_death_removes_everything_and_reports_it)
+{
+	uint32_t a = app(10, UID_A, false), b = app(11, UID_B, false);
+	uint32_t s1, s2, s3, w1, w2, w3, wb;
+	struct reg_changes chg = { 0 };
+	struct osnic_svc_key k;
+	unsigned int i;
+
+	s1 = svc(a, 5000, 42, 1);
+	s2 = svc(a, 5000, 42, 2);
+	s3 = svc(b, 6000, 42, 1);
+	w1 = worker(a, s1, 101);
+	w2 = worker(a, s1, 102);
+	w3 = worker(a, s2, 103);
+	wb = worker(b, s3, 201);
+
+	cr_assert_eq(reg_app_remove(&reg, a, &chg), 0);
+	cr_assert_null(reg_app_by_id(&reg, a));
+	cr_assert(!reg_service_used(&reg, s1) && !reg_service_used(&reg, s2));
+	cr_assert(!reg_worker_used(&reg, w1) && !reg_worker_used(&reg, w2) &&
+		  !reg_worker_used(&reg, w3));
+	cr_assert_eq(reg_port_nservices(&reg, 5000), 0);
+	/* b's service and worker are untouched. */
+	cr_assert(reg_service_used(&reg, s3) && reg_worker_used(&reg, wb));
+	cr_assert_eq(reg.services[s3].val.nworkers, 1);
+
+	/* The change set names every id and key osnicd must rewrite. */
+	cr_assert_eq(chg.services, (1ULL << s1) | (1ULL << s2));
+	cr_assert(reg_changes_worker(&chg, w1) && reg_changes_worker(&chg, w2) &&
+		  reg_changes_worker(&chg, w3));
+	cr_assert(!reg_changes_worker(&chg, wb));
+	cr_assert_eq(chg.nkeys, 2);
+	for (i = 0; i < chg.nkeys; i++) {
+		k = chg.keys[i];
+		cr_assert_eq(k.port, 5000);
+		cr_assert_eq(k.prog, 42);
+		cr_assert(k.vers == 1 || k.vers == 2);
+	}
+	/* The freed slots are what the maps will say: zero, generation kept. */
+	cr_assert_eq(reg.services[s1].val.prog, 0);
+	cr_assert_eq(reg.workers[w1].val.service_id, 0);
+	cr_assert_eq(reg.workers[w1].val.tid, 0);
+	cr_assert_eq(reg.workers[w1].val.generation, 1);
+	cr_assert_eq(reg_app_remove(&reg, a, &chg), -ENOENT);
+}
+
+Test(registry, change_set_of_an_add)
+{
+	uint32_t a = app(10, UID_A, false), s, w, id = 0;
+	struct reg_changes chg;
+	struct osnic_nl_ext ext;
+
+	cr_assert_eq(svc_add(a, 5000, 42, 1, &s, &chg, &ext), 0);
+	cr_assert_eq(chg.services, 1ULL << s);
+	cr_assert_eq(chg.nkeys, 1);
+	cr_assert_eq(chg.keys[0].port, 5000);
+	memset(&chg, 0, sizeof(chg));
+	cr_assert_eq(reg_worker_add(&reg, a, s, 77, &w, &chg, &ext), 0);
+	cr_assert_eq(chg.services, 1ULL << s, "the service's worker array changed");
+	cr_assert(reg_changes_worker(&chg, w));
+	cr_assert_eq(chg.nkeys, 0, "no index entry changes");
+	cr_assert_eq(reg.services[s].val.workers[0], w);
+	(void)id;
+}
+
+Test(registry, adopt_restores_services_and_workers)
+{
+	struct osnic_service sv = {
+		.prog = 42, .vers = 1, .port = 5000, .procs = 3, .depth_lines = 64,
+		.nworkers = 2, .workers = { 9, 4 },
+	};
+	struct osnic_worker w9 = {
+		.service_id = 12, .tid = 300, .owner_uid = UID_A, .generation = 5
+	};
+	struct osnic_worker w4 = {
+		.service_id = 12, .tid = 301, .owner_uid = UID_A, .generation = 2
+	};
+	uint32_t a = app(10, UID_A, false);
+	struct osnic_svc_key k = { 5000, 42, 1 };
+
+	cr_assert_eq(reg_service_adopt(&reg, a, 12, &sv, NULL), 0);
+	cr_assert_eq(reg.services[12].val.nworkers, 0, "workers come one by one");
+	cr_assert_eq(reg_worker_adopt(&reg, 9, &w9, NULL), 0);
+	cr_assert_eq(reg_worker_adopt(&reg, 4, &w4, NULL), 0);
+	cr_assert_eq(reg.services[12].val.nworkers, 2);
+	cr_assert_eq(reg.workers[9].val.generation, 5);
+	cr_assert_eq(reg.workers[9].app_id, a);
+	cr_assert_eq(reg_svc_lookup(&reg, &k), 12);
+	/* Conflicts with what is there already are refused. */
+	cr_assert_eq(reg_service_adopt(&reg, a, 13, &sv, NULL), -EEXIST);
+	cr_assert_eq(reg_worker_adopt(&reg, 9, &w9, NULL), -EINVAL);
+	w9.service_id = 30;
+	cr_assert_eq(reg_worker_adopt(&reg, 10, &w9, NULL), -EINVAL, "unknown service");
+	/* New services and workers avoid the adopted ids. */
+	cr_assert_eq(svc(a, 5000, 42, 2), 1);
+	cr_assert_eq(worker(a, 12, 400), 1);
+}
