@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The demo service on osnic (osnic-demo-server --transport osnic), end to
+# end: osnicd in the server namespace with its XDP program on the veth,
+# the demo server's workers fed through their rings, called from the client
+# namespace. The same checks as demo_tirpc.sh (the libtirpc reference),
+# the calls libtirpc gets wrong, 10,000 calls at a low rate that must all
+# be answered and all be delivered through rings (osnicctl -j stats), and
+# a clean exit: the service leaves osnicd and rpcbind.
+#
+# osnicd, osnicctl and the demo server share one mount namespace with a
+# private bpffs (a holder process keeps it), so that the rings osnicd pins
+# are the ones the server maps, and so that no other osnicd on the machine
+# is disturbed. Needs root. BUILD= selects the build directory.
+# Ends with "N passed, N failed"; exits non-zero if anything failed.
+set -uo pipefail
+
+name=osnic
+# shellcheck source=tests/integration/demo_common.sh
+source "$(dirname "$0")/demo_common.sh"
+
+CALLS=${CALLS:-10000}
+RATE=${RATE:-1000}
+holder_pid=
+osnicd_pid=
+
+cleanup() {
+	set +e
+	stop_server
+	if [ -n "$osnicd_pid" ]; then
+		kill -TERM "$osnicd_pid" 2>/dev/null
+		wait "$osnicd_pid" 2>/dev/null
+	fi
+	if [ -n "$holder_pid" ]; then
+		kill "$holder_pid" 2>/dev/null
+		wait "$holder_pid" 2>/dev/null
+	fi
+	common_cleanup
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
+
+# A service's counter from `osnicctl -j stats`.
+svc_stat() {	# svc_stat SERVICE_ID FIELD
+	in_osnic "$bin/osnicctl" -j stats |
+		jq -r --argjson id "$1" --arg f "$2" '.services[] | select(.id == $id) | .[$f]'
+}
+
+require "$bin/osnic-demo-server" "$bin/osnic-demo-client" "$bin/osnicd" "$bin/osnicctl"
+[ -r "$build/bpf/xdp_pass.bpf.o" ] || { echo "error: $build/bpf/xdp_pass.bpf.o missing; run make" >&2; exit 1; }
+command -v jq >/dev/null || { echo "error: jq is needed" >&2; exit 1; }
+setup_netns
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
+
+say "a mount namespace with its own bpffs, in $srv"
+ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && exec sleep infinity' &
+holder_pid=$!
+for i in $(seq 50); do
+	[ "$(in_osnic stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && break
+	sleep 0.1
+done
+check_out "private bpffs" "^bpf_fs$" in_osnic stat -f -c %T /sys/fs/bpf
+ensure_rpcbind
+
+say "osnicd in $srv"
+# Not through in_osnic: $! must be osnicd itself (nsenter execs it).
+nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup >"$tmp/osnicd.log" 2>&1 &
+osnicd_pid=$!
+for i in $(seq 100); do
+	in_osnic "$bin/osnicctl" daemon info >/dev/null 2>&1 && break
+	kill -0 "$osnicd_pid" 2>/dev/null || break
+	sleep 0.05
+done
+check "osnicd answers" in_osnic "$bin/osnicctl" daemon info
+check "osnicctl iface attach $srv_if" in_osnic "$bin/osnicctl" iface attach "$srv_if"
+check_out "osnicctl iface list shows $srv_if" "$srv_if" in_osnic "$bin/osnicctl" iface list
+
+server_exec=(nsenter --target "$holder_pid" --mount --net)
+
+# One server run: native handlers with the $CALLS-call run, then rpcgen's
+# dispatch function through the SVCXPRT adapter with the functional checks.
+serve_and_check() {	# serve_and_check DISPATCH CALLS
+	local dispatch=$1 calls=$2 svc_id nw before after ring_calls n
+
+	say "osnic-demo-server --transport osnic --dispatch $dispatch --workers 2 in $srv"
+	start_server --transport osnic --dispatch "$dispatch" --workers 2 || return
+	svc_id=$(sed -n 's/.*service id \([0-9]*\).*/\1/p' "$tmp/server.out")
+	check_out "service $svc_id known to osnicd" "$PROG" in_osnic "$bin/osnicctl" service list
+	nw=$(in_osnic "$bin/osnicctl" -j worker list |
+		jq --argjson id "${svc_id:-0}" '[.[] | select(.service_id == $id)] | length')
+	if [ "$nw" = 2 ]; then pass "2 workers known to osnicd"; else fail "2 workers known to osnicd" "$nw"; fi
+	rpcbind_checks
+	client_checks
+	raw_checks
+	raw_checks_osnic
+
+	if [ "$calls" -gt 0 ]; then
+		say "$calls calls at $RATE per second"
+		before=$(svc_stat "$svc_id" delivered)
+		check_out "$calls ADD calls all answered" "^$calls calls, $calls answered, 0 failed$" \
+			client -q -n "$calls" -r "$RATE" "$srv_ip" add 1 2
+		after=$(svc_stat "$svc_id" delivered)
+		if [ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -eq "$calls" ]; then
+			pass "osnicctl -j stats: $calls more calls delivered through rings"
+		else
+			fail "osnicctl -j stats: $calls more calls delivered through rings" \
+				"delivered before: '$before', after: '$after'"
+		fi
+	fi
+
+	say "stopping the server (SIGTERM)"
+	if stop_server; then pass "server exits 0 on SIGTERM"; else fail "server exits 0 on SIGTERM" "$(cat "$tmp/server.err")"; fi
+	ring_calls=0
+	for n in $(sed -n 's/.*: ring \([0-9]*\),.*/\1/p' "$tmp/server.err"); do
+		ring_calls=$((ring_calls + n))
+	done
+	if [ "$ring_calls" -ge $((calls + 20)) ]; then
+		pass "workers served $ring_calls calls from their rings"
+	else
+		fail "workers served at least $((calls + 20)) calls from their rings" "$(cat "$tmp/server.err")"
+	fi
+	rpcbind_gone_check
+	if in_osnic "$bin/osnicctl" service list | grep -q "$PROG"; then
+		fail "the service left osnicd" "$(in_osnic "$bin/osnicctl" service list)"
+	else
+		pass "the service left osnicd"
+	fi
+}
+
+serve_and_check native "$CALLS"
+serve_and_check rpcgen 0
+
+if [ "$failed" -ne 0 ]; then
+	echo "---- osnicd log"
+	tail -30 "$tmp/osnicd.log"
+	echo "---- server stderr"
+	tail -30 "$tmp/server.err" 2>/dev/null
+fi
+finish
