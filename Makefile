@@ -42,6 +42,8 @@ CFLAGS		?= -O2 -g
 ALL_CFLAGS	:= $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(GEN) -Itests/lib \
 		   $(shell $(PKG_CONFIG) --cflags libtirpc 2>/dev/null)
 LDLIBS_BPF	:= -lxdp -lbpf -lelf -lz
+# What a program linked with libosnic.a needs (rpcbind, osnicd's netlink, rings).
+LDLIBS_OSNIC	:= -ltirpc -lmnl -lbpf -lelf -lz -lpthread
 BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) $(WARN) -Wno-unknown-warning-option \
 		   -Wno-missing-field-initializers -Iinclude -Ibpf
 
@@ -62,7 +64,9 @@ LIB_SRCS	:= $(wildcard lib/*.c)
 LIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))
 LIBOSNIC	:= $(BUILD)/lib/libosnic.a
 
-XDP_PROGS	:= osnic_xdp
+# osnic_xdp is the receive path; the *_test objects are BPF helpers of the
+# tests (the sched_switch feed alone, a ring filler standing in for XDP).
+XDP_PROGS	:= osnic_xdp sched_feed_test ring_fill_test
 XDP_OBJS	:= $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(XDP_PROGS))
 XDP_SKELS	:= $(patsubst %,$(GEN)/%.skel.h,$(XDP_PROGS))
 
@@ -78,14 +82,29 @@ TESTLIB_SRCS	:= $(wildcard tests/lib/*.c)
 TESTLIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(TESTLIB_SRCS))
 
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
-BPFT_SRCS	:= $(wildcard tests/bpf/*.c)
+BPFT_SRCS	:= $(filter-out %.bpf.c,$(wildcard tests/bpf/*.c))
+# BPF programs that only tests load (tests/bpf/*.bpf.c).
+TEST_BPF_SKELS	:= $(patsubst tests/bpf/%.bpf.c,$(GEN)/%.skel.h,$(wildcard tests/bpf/*.bpf.c))
+
+# The demo service (examples/): rpcgen output in $(RPCGEN_DIR).
+RPCGEN		?= rpcgen
+RPCGEN_DIR	:= $(BUILD)/gen
+RPCGEN_OBJS	:= $(OBJ)/gen/demo_xdr.o $(OBJ)/gen/demo_svc.o
+DEMO_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard examples/*.c))
 VMT_SRCS	:= $(wildcard vmtest/*.c)
 
 TESTS		:= $(BUILD)/tests/unit $(BUILD)/tests/bpf $(BUILD)/tests/vm
-TOOLS		:= $(BIN)/osnic-sched
+TOOLS		:= $(BIN)/osnic-sched $(BIN)/osnicd $(BIN)/osnicctl
+TOOLS		+= $(BIN)/osnic-demo-server $(BIN)/osnic-demo-client
+
+# The control plane (daemons/): osnicd and osnicctl; the registry is also unit-tested.
+OSNICD_OBJS	:= $(OBJ)/daemons/osnicd.o $(OBJ)/daemons/registry.o
+OSNICCTL_OBJS	:= $(OBJ)/daemons/osnicctl.o $(OBJ)/daemons/json_writer.o
+# A stand-in application for tests/integration/ctl.sh.
+TESTS		+= $(BUILD)/tests/ctl_app
 
 # ---- top-level targets -------------------------------------------------------
-.PHONY: all clean deps test check-unit check-bpf vmtest demo fuzz help
+.PHONY: all clean deps test check-unit check-bpf check-integration vmtest demo fuzz help
 
 all: $(LIBOSNIC) $(LOADER) $(TOOLS) $(TESTS)
 
@@ -95,6 +114,7 @@ help:
 	@echo 'make test       deps, build, unit tests, BPF tests (root), then vmtest'
 	@echo 'make check-unit only the Criterion unit tests'
 	@echo 'make check-bpf  only the BPF_PROG_TEST_RUN tests (root)'
+	@echo 'make check-integration  netns + veth tests: osnicd, demo service, real clients (root)'
 	@echo 'make vmtest     boot the sched_ext kernel once and run vmtest/ in it'
 	@echo 'make demo       deps, build, run what exists against a real client'
 	@echo 'make fuzz       build the libFuzzer targets and run each FUZZ_TIME s (30)'
@@ -107,7 +127,7 @@ deps:
 # (SCX_KVER) are evaluated by a make that starts after it.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory check-unit check-bpf
+	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-integration
 	$(Q)$(MAKE) --no-print-directory vmtest
 
 check-unit: $(BUILD)/tests/unit
@@ -117,6 +137,12 @@ check-unit: $(BUILD)/tests/unit
 check-bpf: $(BUILD)/tests/bpf
 	$(call msg,TEST,bpf)
 	$(Q)scripts/require-root.sh "BPF tests" && $(BUILD)/tests/bpf --jobs=1
+
+# Each script builds its own namespaces and prints `N passed, N failed`;
+# tests/integration/run.sh runs them all and prints the total the same way.
+check-integration: all
+	$(call msg,TEST,integration)
+	$(Q)scripts/require-root.sh "integration tests" && BUILD=$(BUILD) tests/integration/run.sh
 
 vmtest: all
 	$(call msg,VMTEST,$(SCX_KVER))
@@ -175,6 +201,10 @@ $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_H) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(dir $(VMLINUX_H)) -c $< -o $@
 
+$(BUILD)/bpf/%.tmp.o: tests/bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_H) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(dir $(VMLINUX_H)) -c $< -o $@
+
 # Kernels since 6.19 are built with -fms-extensions and their BTF has
 # anonymous tagged struct members (`struct __filename_head;`), which
 # bpftool dumps as such into vmlinux.h.
@@ -223,19 +253,69 @@ $(BIN)/osnic-sched: $(OBJ)/sched_ext/osnic_sched_main.o $(LOADER) $(LIBOSNIC) | 
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF)
 
-$(BUILD)/tests/unit: $(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRCS)) $(TESTLIB_OBJS) $(LIBOSNIC) | $(BUILD)/tests
+$(BIN)/osnicd: $(OSNICD_OBJS) $(LOADER) $(LIBOSNIC) | $(BIN)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF) -lmnl
+
+$(BIN)/osnicctl: $(OSNICCTL_OBJS) $(LIBOSNIC) | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lmnl
+
+$(BUILD)/tests/ctl_app: $(OBJ)/tests/integration/ctl_app.o $(LIBOSNIC) | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_OSNIC)
+
+$(BUILD)/tests/unit: $(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRCS)) $(TESTLIB_OBJS) $(OBJ)/daemons/registry.o $(LIBOSNIC) | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_OSNIC)
+
+$(patsubst %.c,$(OBJ)/%.o,$(BPFT_SRCS)): | $(TEST_BPF_SKELS)
 
 $(BUILD)/tests/bpf: $(patsubst %.c,$(OBJ)/%.o,$(BPFT_SRCS)) $(TESTLIB_OBJS) $(LIBOSNIC) | $(BUILD)/tests
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_BPF)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_BPF) $(LDLIBS_OSNIC)
 
 $(BUILD)/tests/vm: $(patsubst %.c,$(OBJ)/%.o,$(VMT_SRCS)) $(TESTLIB_OBJS) $(LOADER) $(LIBOSNIC) | $(BUILD)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_BPF) -lpthread
 
-$(GEN) $(BIN) $(BUILD)/bpf $(BUILD)/scx $(BUILD)/tests $(OBJ)/sched_ext:
+# ---- the demo service -------------------------------------------------------------
+# rpcgen names the header it includes after its input file, so it runs in
+# $(RPCGEN_DIR) on a copy of the .x file. -M: MT-safe procedures (results
+# in the caller's storage), as osnic workers call them concurrently.
+$(RPCGEN_DIR)/demo.x: examples/demo.x | $(RPCGEN_DIR)
+	$(Q)cp $< $@
+
+$(RPCGEN_DIR)/%.h: $(RPCGEN_DIR)/%.x
+	$(call msg,RPCGEN,$@)
+	$(Q)cd $(RPCGEN_DIR) && rm -f $*.h && $(RPCGEN) -M -h -o $*.h $*.x
+
+$(RPCGEN_DIR)/%_xdr.c: $(RPCGEN_DIR)/%.x
+	$(call msg,RPCGEN,$@)
+	$(Q)cd $(RPCGEN_DIR) && rm -f $*_xdr.c && $(RPCGEN) -M -c -o $*_xdr.c $*.x
+
+$(RPCGEN_DIR)/%_svc.c: $(RPCGEN_DIR)/%.x
+	$(call msg,RPCGEN,$@)
+	$(Q)cd $(RPCGEN_DIR) && rm -f $*_svc.c && $(RPCGEN) -M -m -o $*_svc.c $*.x
+
+# Generated code: rpcgen declares unused variables and casts xdr_void.
+$(OBJ)/gen/%.o: $(RPCGEN_DIR)/%.c $(RPCGEN_DIR)/demo.h
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unused-variable -Wno-cast-function-type -I$(RPCGEN_DIR) -c $< -o $@
+
+$(DEMO_OBJS): ALL_CFLAGS += -I$(RPCGEN_DIR)
+$(DEMO_OBJS): | $(RPCGEN_DIR)/demo.h
+
+$(BIN)/osnic-demo-server: $(OBJ)/examples/demo_server.o $(OBJ)/examples/demo_handlers.o $(RPCGEN_OBJS) $(LIBOSNIC) | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_OSNIC)
+
+$(BIN)/osnic-demo-client: $(OBJ)/examples/demo_client.o $(OBJ)/gen/demo_xdr.o | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -ltirpc
+
+$(RPCGEN_DIR) $(GEN) $(BIN) $(BUILD)/bpf $(BUILD)/scx $(BUILD)/tests $(OBJ)/sched_ext:
 	$(Q)mkdir -p $@
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)

@@ -24,6 +24,8 @@ else
 	# The host's BPF tests again, on this kernel.
 	run "bpf tests" "$build/tests/bpf" --jobs=1
 	run "vm tests" "$build/tests/vm" --jobs=1
+	# The end-to-end suite again, on the sched_ext kernel.
+	run "integration tests" env BUILD="$build" tests/integration/run.sh
 fi
 
 dmesg >"$out/dmesg.txt" 2>&1
