@@ -49,6 +49,56 @@ svc_stat() {	# svc_stat SERVICE_ID FIELD
 		jq -r --argjson id "$1" --arg f "$2" '.services[] | select(.id == $id) | .[$f]'
 }
 
+rx_stat() {	# rx_stat COUNTER: one of XDP's receive counters
+	in_osnic "$bin/osnicctl" -j stats | jq -r --arg f "$1" '.rx[$f]'
+}
+
+# Datagrams the server namespace's kernel handed to UDP sockets (all of
+# them: the only UDP there is the demo service and rpcbind).
+udp_in_datagrams() {
+	in_osnic awk '/^Udp: [0-9]/ { print $2; exit }' /proc/net/snmp
+}
+
+# Bad input on the service port: each kind is dropped by XDP, counted under
+# its reason, and never answered; valid calls keep working.
+bad_input_checks() {
+	local short0 notcall0 short1 notcall1
+	say "bad input on the service port"
+	short0=$(rx_stat rpc_short)
+	notcall0=$(rx_stat rpc_not_call)
+	check_out "bad datagrams get no answer" "^no reply no reply no reply no reply$" \
+		in_cli python3 - "$srv_ip" "$port" <<'PY'
+import socket, struct, sys
+ip, port = sys.argv[1], int(sys.argv[2])
+bad = [
+    struct.pack("!3I", 1, 0, 2),                          # truncated call header
+    struct.pack("!10I", 2, 7, 2, 536875572, 1, 2, 0, 0, 0, 0) + bytes(16),  # msg_type 7
+    struct.pack("!11I", 3, 1, 0, 0, 0, 0, 0, 0, 0, 3, 0),  # a REPLY message
+    b"\xde\xad\xbe\xef" * 16,                            # garbage
+]
+out = []
+for msg in bad:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.5)
+    s.sendto(msg, (ip, port))
+    try:
+        s.recv(65536)
+        out.append("reply")
+    except socket.timeout:
+        out.append("no reply")
+print(" ".join(out))
+PY
+	short1=$(rx_stat rpc_short)
+	notcall1=$(rx_stat rpc_not_call)
+	if [ $((short1 - short0)) = 1 ] && [ $((notcall1 - notcall0)) = 3 ]; then
+		pass "counted by reason: rpc_short +1, rpc_not_call +3"
+	else
+		fail "counted by reason: rpc_short +1, rpc_not_call +3" \
+			"rpc_short $short0 -> $short1, rpc_not_call $notcall0 -> $notcall1"
+	fi
+	check_out "a valid call still works after bad input" "^add: 3$" client "$srv_ip" add 1 2
+}
+
 require "$bin/osnic-demo-server" "$bin/osnic-demo-client" "$bin/osnicd" "$bin/osnicctl"
 [ -r "$build/bpf/xdp_pass.bpf.o" ] || { echo "error: $build/bpf/xdp_pass.bpf.o missing; run make" >&2; exit 1; }
 command -v jq >/dev/null || { echo "error: jq is needed" >&2; exit 1; }
@@ -83,7 +133,7 @@ server_exec=(nsenter --target "$holder_pid" --mount --net)
 # One server run: native handlers with the $CALLS-call run, then rpcgen's
 # dispatch function through the SVCXPRT adapter with the functional checks.
 serve_and_check() {	# serve_and_check DISPATCH CALLS
-	local dispatch=$1 calls=$2 svc_id nw before after ring_calls n
+	local dispatch=$1 calls=$2 svc_id nw before after ring_calls n udp_before udp_after
 
 	say "osnic-demo-server --transport osnic --dispatch $dispatch --workers 2 in $srv"
 	start_server --transport osnic --dispatch "$dispatch" --workers 2 || return
@@ -96,13 +146,24 @@ serve_and_check() {	# serve_and_check DISPATCH CALLS
 	client_checks
 	raw_checks
 	raw_checks_osnic
+	bad_input_checks
 
 	if [ "$calls" -gt 0 ]; then
 		say "$calls calls at $RATE per second"
 		before=$(svc_stat "$svc_id" delivered)
+		udp_before=$(udp_in_datagrams)
+		# The port is given, so the client asks rpcbind nothing: every UDP
+		# datagram into the server namespace is a call to the service.
 		check_out "$calls ADD calls all answered" "^$calls calls, $calls answered, 0 failed$" \
-			client -q -n "$calls" -r "$RATE" "$srv_ip" add 1 2
+			in_cli "$bin/osnic-demo-client" -p "$port" -q -n "$calls" -r "$RATE" "$srv_ip" add 1 2
 		after=$(svc_stat "$svc_id" delivered)
+		udp_after=$(udp_in_datagrams)
+		if [ -n "$udp_before" ] && [ "$udp_before" = "$udp_after" ]; then
+			pass "the service's UDP socket received none of them (Udp InDatagrams unchanged)"
+		else
+			fail "the service's UDP socket received none of them" \
+				"Udp InDatagrams before: '$udp_before', after: '$udp_after'"
+		fi
 		if [ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -eq "$calls" ]; then
 			pass "osnicctl -j stats: $calls more calls delivered through rings"
 		else
