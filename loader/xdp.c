@@ -331,7 +331,7 @@ int osnic_xdp_iface_current(const struct osnic_xdp_loader *l, const struct osnic
 	return 0;
 }
 
-static int attach_mode(int ifindex, enum xdp_attach_mode mode, uint32_t *prog_id)
+static int attach_once(int ifindex, enum xdp_attach_mode mode, uint32_t *prog_id)
 {
 	struct xdp_program_opts xopts = {
 		.sz = sizeof(xopts),
@@ -361,6 +361,31 @@ static int attach_mode(int ifindex, enum xdp_attach_mode mode, uint32_t *prog_id
 cleanup:
 	xdp_program__close(xprog);
 	osnic_xdp__destroy(skel);
+	return err;
+}
+
+/*
+ * Attach through libxdp's dispatcher, so that other XDP programs keep
+ * working on the interface. Kernels since 6.13 refuse an extension that
+ * changes packet data (osnic's replies call bpf_xdp_adjust_tail) in place of
+ * a dispatcher slot that does not, and libxdp 1.3's slots do not: the load
+ * fails with EINVAL. osnic's program then goes on the interface alone, as
+ * libxdp does by itself where the dispatcher cannot load at all.
+ */
+static int attach_mode(int ifindex, enum xdp_attach_mode mode, uint32_t *prog_id)
+{
+	int err;
+
+	err = attach_once(ifindex, mode, prog_id);
+	if (err != -EINVAL || getenv("LIBXDP_SKIP_DISPATCHER"))
+		return err;
+	setenv("LIBXDP_SKIP_DISPATCHER", "1", 1);
+	err = attach_once(ifindex, mode, prog_id);
+	unsetenv("LIBXDP_SKIP_DISPATCHER");
+	if (!err)
+		fprintf(stderr, "osnic: libxdp's dispatcher cannot hold osnic's program on this "
+				"kernel (it changes packet data, the dispatcher slot does not); "
+				"attached alone, without the dispatcher\n");
 	return err;
 }
 
