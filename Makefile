@@ -64,9 +64,10 @@ LIB_SRCS	:= $(wildcard lib/*.c)
 LIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))
 LIBOSNIC	:= $(BUILD)/lib/libosnic.a
 
-# osnic_xdp is the receive path; the *_test objects are BPF helpers of the
+# osnic_xdp is the receive path, osnic_feed the sched_switch feed osnicd
+# attaches without sched_ext; the *_test objects are BPF helpers of the
 # tests (the sched_switch feed alone, a ring filler standing in for XDP).
-XDP_PROGS	:= osnic_xdp sched_feed_test ring_fill_test
+XDP_PROGS	:= osnic_xdp osnic_feed sched_feed_test ring_fill_test
 XDP_OBJS	:= $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(XDP_PROGS))
 XDP_SKELS	:= $(patsubst %,$(GEN)/%.skel.h,$(XDP_PROGS))
 
@@ -96,6 +97,8 @@ VMT_SRCS	:= $(wildcard vmtest/*.c)
 TESTS		:= $(BUILD)/tests/unit $(BUILD)/tests/bpf $(BUILD)/tests/vm
 TOOLS		:= $(BIN)/osnic-sched $(BIN)/osnicd $(BIN)/osnicctl
 TOOLS		+= $(BIN)/osnic-demo-server $(BIN)/osnic-demo-client
+# make bench: the load generator and the plain-socket baseline servers.
+TOOLS		+= $(BIN)/osnic-loadgen $(BIN)/osnic-bench-server
 
 # The control plane (daemons/): osnicd and osnicctl; the registry is also unit-tested.
 OSNICD_OBJS	:= $(OBJ)/daemons/osnicd.o $(OBJ)/daemons/registry.o
@@ -116,7 +119,8 @@ help:
 	@echo 'make check-bpf  only the BPF_PROG_TEST_RUN tests (root)'
 	@echo 'make check-integration  netns + veth tests: osnicd, demo service, real clients (root)'
 	@echo 'make vmtest     boot the sched_ext kernel once and run vmtest/ in it'
-	@echo 'make demo       deps, build, run what exists against a real client'
+	@echo 'make demo       deps, build, the demo service on osnic in netns, driven by real clients'
+	@echo 'make bench      load generator against osnic and the baselines (BENCH_QUICK=1: ~1 min)'
 	@echo 'make fuzz       build the libFuzzer targets and run each FUZZ_TIME s (30)'
 	@echo 'make clean      remove build/'
 
@@ -151,6 +155,12 @@ vmtest: all
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/demo.sh
+
+# BENCH_QUICK=1: a ~1-minute version.
+.PHONY: bench
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)scripts/require-root.sh "benchmarks" && BUILD=$(BUILD) bench/run.sh
 
 # libFuzzer targets: tests/fuzz/fuzz_X.c is linked with the library sources
 # it needs, instrumented (ASan, UBSan). Each runs FUZZ_TIME seconds from its
@@ -314,6 +324,17 @@ $(BIN)/osnic-demo-server: $(OBJ)/examples/demo_server.o $(OBJ)/examples/demo_han
 $(BIN)/osnic-demo-client: $(OBJ)/examples/demo_client.o $(OBJ)/gen/demo_xdr.o | $(BIN)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -ltirpc
+
+$(BIN)/osnic-loadgen: $(OBJ)/bench/loadgen.o | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lm -lpthread
+
+$(OBJ)/bench/server_reuseport.o: ALL_CFLAGS += -I$(RPCGEN_DIR) -Iexamples
+$(OBJ)/bench/server_reuseport.o: | $(RPCGEN_DIR)/demo.h
+
+$(BIN)/osnic-bench-server: $(OBJ)/bench/server_reuseport.o $(OBJ)/examples/demo_handlers.o $(RPCGEN_OBJS) $(LIBOSNIC) | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_OSNIC)
 
 $(RPCGEN_DIR) $(GEN) $(BIN) $(BUILD)/bpf $(BUILD)/scx $(BUILD)/tests $(OBJ)/sched_ext:
 	$(Q)mkdir -p $@

@@ -17,6 +17,16 @@
  * own pinned map osnicd_owners (the owner process of each service, with its
  * start time so that a reused pid is not mistaken for it); services whose
  * owner is gone are removed. --cleanup makes the stop remove all of it.
+ *
+ * Scheduling policy (DESIGN.md, "Scheduling"): where the kernel has
+ * sched_ext (and unless --no-sched), osnicd loads the osnic scheduler after
+ * the XDP maps are pinned, so that both share them. Otherwise, and whenever
+ * the scheduler is not running (unloaded on request, ejected by the kernel),
+ * the sched_switch feed (bpf/osnic_feed.bpf.c) keeps osnic_worker_sched
+ * instead: exactly one of the two is attached at any time. The event loop
+ * polls the scheduler every SCHED_POLL_MS; an ejection is logged, its reason
+ * kept for `osnicctl sched status`, and the feed attached at once; the
+ * scheduler comes back only on request (SCHED_SET).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +55,7 @@
 #include <osnic/loader.h>
 #include <osnic/nl.h>
 
+#include "osnic_feed.skel.h"
 #include "registry.h"
 
 #ifndef OSNIC_VERSION
@@ -54,6 +65,7 @@
 #define OWNERS_MAP	"osnicd_owners"
 #define BATCH_LIMIT	16384	/* bytes per datagram; clients read OSNIC_NL_BUF_SIZE */
 #define DEFAULT_LINGER_S 60
+#define SCHED_POLL_MS	200
 
 /* ---- logging ------------------------------------------------------------------- */
 
@@ -107,6 +119,15 @@ struct osnicd {
 		__u32 port;
 		time_t until;	/* CLOCK_MONOTONIC seconds */
 	} linger[OSNIC_MAX_SERVICES];
+	/* Scheduling: the osnic sched_ext scheduler, else the feed. */
+	bool no_sched;			/* --no-sched */
+	struct osnic_scheduler *sched;	/* loaded and attached, NULL if not */
+	struct osnic_feed *feed;	/* loaded on first use */
+	bool feed_attached;
+	char sched_why[256];		/* why sched_ext is not in use */
+	char sched_exit[1024];		/* how the scheduler last left the kernel */
+	struct osnic_sched_stats sched_last;	/* its counters when it left */
+	bool sched_ran;
 	struct mnl_nlmsg_batch *batch;
 	char tx[2 * BATCH_LIMIT];
 	char rx[OSNIC_NL_BUF_SIZE];
@@ -884,6 +905,7 @@ static int do_worker_del(struct osnicd *d, struct request *rq)
 
 static int do_worker_dump(struct osnicd *d, struct request *rq)
 {
+	struct osnic_worker_sched ws;
 	char path[128];
 	uint32_t id;
 
@@ -905,6 +927,11 @@ static int do_worker_dump(struct osnicd *d, struct request *rq)
 		put_u32(nlh, OSNIC_A_UID, w->val.owner_uid);
 		put_u32(nlh, OSNIC_A_GENERATION, w->val.generation);
 		put_str(nlh, OSNIC_A_RING_PATH, path);
+		if (map_fd(d, OSNIC_MAP_WORKER_SCHED) >= 0 &&
+		    !bpf_map_lookup_elem(map_fd(d, OSNIC_MAP_WORKER_SCHED), &id, &ws)) {
+			put_u32(nlh, OSNIC_A_WORKER_STATE, ws.state);
+			put_u32(nlh, OSNIC_A_WORKER_CPU, ws.cpu);
+		}
 		reply_end(d, rq);
 	}
 	reply_done(d, rq);
@@ -1110,6 +1137,203 @@ static int do_daemon_info(struct osnicd *d, struct request *rq)
 	return 0;
 }
 
+/* ---- scheduling: sched_ext or the sched_switch feed ------------------------------ */
+
+static int feed_attach(struct osnicd *d)
+{
+	struct bpf_map *m;
+	int err, i;
+
+	if (d->feed_attached)
+		return 0;
+	if (!d->feed) {
+		d->feed = osnic_feed__open();
+		if (!d->feed)
+			return -errno;
+		/* Share the XDP object's maps (their names are the same). */
+		bpf_object__for_each_map(m, d->feed->obj) {
+			for (i = 0; i < OSNIC_MAP__MAX; i++) {
+				int fd = osnic_xdp_map_fd(d->xdp, i);
+
+				if (fd < 0 || strcmp(bpf_map__name(m), osnic_xdp_map_name(i)))
+					continue;
+				err = bpf_map__reuse_fd(m, fd);
+				if (err)
+					goto fail;
+			}
+		}
+		err = osnic_feed__load(d->feed);
+		if (err)
+			goto fail;
+	}
+	err = osnic_feed__attach(d->feed);
+	if (err)
+		return err;
+	d->feed_attached = true;
+	pr_info("sched_switch feed attached: the kernel's scheduler runs the workers");
+	return 0;
+fail:
+	osnic_feed__destroy(d->feed);
+	d->feed = NULL;
+	return err;
+}
+
+static void feed_detach(struct osnicd *d)
+{
+	if (!d->feed_attached)
+		return;
+	osnic_feed__detach(d->feed);
+	d->feed_attached = false;
+}
+
+/* Keep the scheduler's last words and counters, then free it. */
+static void sched_forget(struct osnicd *d)
+{
+	struct osnic_sched_exit_info info;
+
+	if (!d->sched)
+		return;
+	osnic_sched_stats(d->sched, &d->sched_last);
+	osnic_sched_detach(d->sched);
+	/* Truncated if it must: the message is for humans. */
+	if (!osnic_sched_exit_info(d->sched, &info) &&
+	    snprintf(d->sched_exit, sizeof(d->sched_exit), "%s%s%s%s%s",
+		     osnic_sched_exit_kind_name(info.kind), info.reason[0] ? ": " : "",
+		     info.reason, info.msg[0] ? ": " : "", info.msg) >= (int)sizeof(d->sched_exit))
+		pr_debug("the scheduler's exit message was cut");
+	osnic_sched_destroy(d->sched);
+	d->sched = NULL;
+}
+
+/* Fall back to XDP-only: the feed keeps the workers' state. */
+static void sched_fallback(struct osnicd *d)
+{
+	int err = feed_attach(d);
+
+	if (err)
+		pr_warn("attaching the sched_switch feed: %s: steering sees no worker state",
+			strerror(-err));
+}
+
+/* Load and attach the osnic scheduler; on failure, XDP-only with the reason. */
+static int sched_start(struct osnicd *d)
+{
+	struct osnic_sched_opts opts = { .verbose = log_level >= LOG_LIBBPF };
+	int err;
+
+	if (d->sched)
+		return 0;
+	err = osnic_sched_available(d->sched_why, sizeof(d->sched_why));
+	if (err)
+		goto fallback;
+	d->sched = osnic_sched_load(&opts);
+	if (!d->sched) {
+		err = -errno;
+		snprintf(d->sched_why, sizeof(d->sched_why), "loading the scheduler: %s",
+			 strerror(-err));
+		goto fallback;
+	}
+	/* The feed's state updates would race the scheduler's. */
+	feed_detach(d);
+	err = osnic_sched_attach(d->sched);
+	if (err) {
+		snprintf(d->sched_why, sizeof(d->sched_why), "attaching the scheduler: %s%s",
+			 strerror(-err), err == -EBUSY ? " (another sched_ext scheduler runs)" : "");
+		osnic_sched_destroy(d->sched);
+		d->sched = NULL;
+		goto fallback;
+	}
+	d->sched_why[0] = '\0';
+	d->sched_ran = true;
+	pr_info("osnic sched_ext scheduler attached (%u shared maps reused)",
+		osnic_sched_reused_maps(d->sched));
+	return 0;
+fallback:
+	pr_info("XDP-only: %s", d->sched_why);
+	sched_fallback(d);
+	return err;
+}
+
+static void sched_stop(struct osnicd *d, const char *why)
+{
+	if (!d->sched)
+		return;
+	sched_forget(d);
+	snprintf(d->sched_why, sizeof(d->sched_why), "%s", why);
+	pr_info("osnic scheduler unloaded: %s", why);
+	sched_fallback(d);
+}
+
+/* Called from the event loop: notice an ejection. */
+static void sched_check(struct osnicd *d)
+{
+	if (!d->sched || !osnic_sched_exited(d->sched))
+		return;
+	sched_forget(d);
+	if (snprintf(d->sched_why, sizeof(d->sched_why), "the scheduler left the kernel: %s",
+		     d->sched_exit) >= (int)sizeof(d->sched_why))
+		pr_debug("the reason was cut");
+	pr_warn("osnic scheduler exited (%s); falling back to XDP-only", d->sched_exit);
+	sched_fallback(d);
+}
+
+static int put_sched_info(struct osnicd *d, struct request *rq)
+{
+	struct nlmsghdr *nlh = reply_begin(d, rq, false);
+	struct osnic_sched_stats st = d->sched_last;
+	struct nlattr *nest;
+	unsigned int i;
+
+	put_u32(nlh, OSNIC_A_SCHED_MODE, d->sched ? OSNIC_SCHED_MODE_SCHED_EXT :
+						    OSNIC_SCHED_MODE_XDP_ONLY);
+	if (!d->sched && d->sched_why[0])
+		put_str(nlh, OSNIC_A_SCHED_WHY, d->sched_why);
+	put_u8(nlh, OSNIC_A_SCHED_FEED, d->feed_attached);
+	if (d->sched_exit[0])
+		put_str(nlh, OSNIC_A_SCHED_EXIT, d->sched_exit);
+	if (d->sched)
+		osnic_sched_stats(d->sched, &st);
+	if (d->sched_ran) {
+		nest = mnl_attr_nest_start_check(nlh, reply_room(d), OSNIC_A_SCHED_STATS);
+		if (nest) {
+			for (i = 0; i < sizeof(st) / sizeof(__u64); i++)
+				put_u64(nlh, i + 1, ((const __u64 *)&st)[i]);
+			mnl_attr_nest_end(nlh, nest);
+		}
+	}
+	reply_end(d, rq);
+	return 0;
+}
+
+static int do_sched_info(struct osnicd *d, struct request *rq)
+{
+	sched_check(d);
+	return put_sched_info(d, rq);
+}
+
+static int do_sched_set(struct osnicd *d, struct request *rq)
+{
+	bool enable = mnl_attr_get_u8(rq->m->tb[OSNIC_A_SCHED_ENABLE]);
+	int err;
+
+	if (rq->cred->uid != 0 && !proc_has_cap(rq->cred->pid, CAP_SYS_ADMIN))
+		return osnic_nl_ext_set(&rq->ext, -EPERM, NULL, NULL, 0,
+					"sched-set needs uid 0 or CAP_SYS_ADMIN (uid %u)",
+					rq->cred->uid);
+	sched_check(d);
+	if (!enable) {
+		if (d->sched)
+			sched_stop(d, "disabled by request");
+		return put_sched_info(d, rq);
+	}
+	err = sched_start(d);
+	if (err)
+		return osnic_nl_ext_set(&rq->ext, err, rq->nlh,
+					rq->m->tb[OSNIC_A_SCHED_ENABLE], OSNIC_A_SCHED_ENABLE,
+					"%s", d->sched_why);
+	return put_sched_info(d, rq);
+}
+
 typedef int (*handler_fn)(struct osnicd *d, struct request *rq);
 
 static const handler_fn handlers[OSNIC_CMD_MAX + 1] = {
@@ -1126,6 +1350,8 @@ static const handler_fn handlers[OSNIC_CMD_MAX + 1] = {
 	[OSNIC_CMD_IFACE_DUMP] = do_iface_dump,
 	[OSNIC_CMD_STATS_GET] = do_stats_get,
 	[OSNIC_CMD_DAEMON_INFO] = do_daemon_info,
+	[OSNIC_CMD_SCHED_INFO] = do_sched_info,
+	[OSNIC_CMD_SCHED_SET] = do_sched_set,
 };
 
 /* ---- the netlink socket ---------------------------------------------------------------- */
@@ -1385,6 +1611,8 @@ static void usage(FILE *f)
 		"  -d, --depth LINES   default ring depth of a service (default %d)\n"
 		"  -l, --linger SECS   keep answering PROG_UNAVAIL on a port that lost its\n"
 		"                      last service for SECS seconds (default %d; 0: no)\n"
+		"  -S, --no-sched      do not load the osnic sched_ext scheduler: XDP-only,\n"
+		"                      the sched_switch feed keeps the workers' state\n"
 		"  -v, --verbose       more messages (-vv: also libbpf and libxdp)\n"
 		"  -V, --version       print the version and exit\n"
 		"  -h, --help          this text\n",
@@ -1399,6 +1627,7 @@ int main(int argc, char **argv)
 		{ "cleanup", no_argument, NULL, 'C' },
 		{ "depth", required_argument, NULL, 'd' },
 		{ "linger", required_argument, NULL, 'l' },
+		{ "no-sched", no_argument, NULL, 'S' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1414,7 +1643,7 @@ int main(int argc, char **argv)
 	int err, opt, i;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "Cd:l:vVh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "Cd:l:SvVh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'C':
 			cleanup = true;
@@ -1433,6 +1662,9 @@ int main(int argc, char **argv)
 				fprintf(stderr, "osnicd: --linger must be 0..86400 seconds\n");
 				return 2;
 			}
+			break;
+		case 'S':
+			d->no_sched = true;
 			break;
 		case 'v':
 			log_level++;
@@ -1509,12 +1741,19 @@ int main(int argc, char **argv)
 	if (d->maps_ok && sync_all(d))
 		pr_warn("could not bring every map in step with the registry");
 	adopt_ifaces(d);
+	if (d->no_sched) {
+		snprintf(d->sched_why, sizeof(d->sched_why), "osnicd runs with --no-sched");
+		pr_info("XDP-only: %s", d->sched_why);
+		sched_fallback(d);
+	} else {
+		sched_start(d);
+	}
 
 	pr_info("osnicd %s ready: pinned under %s, netlink port id %#x%s", OSNIC_VERSION,
 		OSNIC_PIN_DIR, OSNIC_NL_PORTID, cleanup ? ", cleanup on stop" : "");
 
 	while (running) {
-		int nfds = 0;
+		int nfds = 0, timeout;
 
 		pfd[nfds].fd = d->sigfd;
 		pfd[nfds++].events = POLLIN;
@@ -1527,7 +1766,10 @@ int main(int argc, char **argv)
 			pfd[nfds].fd = d->reg.apps[i].pidfd;
 			pfd[nfds++].events = POLLIN;
 		}
-		if (poll(pfd, nfds, linger_expire(d)) < 0) {
+		timeout = linger_expire(d);
+		if (d->sched && (timeout < 0 || timeout > SCHED_POLL_MS))
+			timeout = SCHED_POLL_MS;
+		if (poll(pfd, nfds, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_warn("poll: %s", strerror(errno));
@@ -1547,6 +1789,7 @@ int main(int argc, char **argv)
 				app_remove(d, pfd_app[i], "exited");
 		if (pfd[1].revents)
 			nl_receive(d);
+		sched_check(d);
 	}
 
 	/* Clients get ECONNREFUSED from here on. */
@@ -1556,6 +1799,9 @@ int main(int argc, char **argv)
 			close(d->reg.apps[i].pidfd);
 	if (d->owners_fd >= 0)
 		close(d->owners_fd);
+	/* The kernel's scheduler takes the workers back; the feed goes with us. */
+	sched_forget(d);
+	osnic_feed__destroy(d->feed);
 	osnic_xdp_unload(d->xdp, cleanup);
 	pr_info(cleanup ? "stopped; XDP detached and %s removed" :
 			  "stopped; %s and the attached XDP programs stay",

@@ -401,6 +401,11 @@ static int worker_dump_cb(const struct osnic_nl_msg *m, void *data)
 	};
 
 	attr_str(m, OSNIC_A_RING_PATH, i.ring_path, sizeof(i.ring_path));
+	if (m->tb[OSNIC_A_WORKER_STATE]) {
+		i.has_sched = 1;
+		i.state = attr_u32(m, OSNIC_A_WORKER_STATE, 0);
+		i.cpu = attr_u32(m, OSNIC_A_WORKER_CPU, 0);
+	}
 	return ((osnic_ctl_worker_cb)d->cb)(&i, d->data);
 }
 
@@ -540,6 +545,74 @@ int osnic_ctl_daemon_info(struct osnic_ctl *ctl, struct osnic_ctl_daemon_info *i
 {
 	memset(info, 0, sizeof(*info));
 	return ctl_transact(ctl, ctl_msg(ctl, OSNIC_CMD_DAEMON_INFO, false), daemon_info_cb, info);
+}
+
+static int sched_info_cb(const struct osnic_nl_msg *m, void *data)
+{
+	struct osnic_ctl_sched_info *i = data;
+
+	i->mode = attr_u32(m, OSNIC_A_SCHED_MODE, OSNIC_SCHED_MODE_UNSPEC);
+	attr_str(m, OSNIC_A_SCHED_WHY, i->why, sizeof(i->why));
+	i->feed = m->tb[OSNIC_A_SCHED_FEED] ? mnl_attr_get_u8(m->tb[OSNIC_A_SCHED_FEED]) : 0;
+	attr_str(m, OSNIC_A_SCHED_EXIT, i->exit, sizeof(i->exit));
+	if (m->tb[OSNIC_A_SCHED_STATS]) {
+		i->has_stats = 1;
+		get_counters(m->tb[OSNIC_A_SCHED_STATS], (uint64_t *)&i->stats,
+			     sizeof(i->stats) / sizeof(uint64_t));
+	}
+	return 0;
+}
+
+int osnic_ctl_sched_info(struct osnic_ctl *ctl, struct osnic_ctl_sched_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	return ctl_transact(ctl, ctl_msg(ctl, OSNIC_CMD_SCHED_INFO, false), sched_info_cb, info);
+}
+
+int osnic_ctl_sched_set(struct osnic_ctl *ctl, int enable, struct osnic_ctl_sched_info *info)
+{
+	struct osnic_ctl_sched_info tmp;
+	struct nlmsghdr *nlh = ctl_msg(ctl, OSNIC_CMD_SCHED_SET, false);
+
+	if (!info)
+		info = &tmp;
+	memset(info, 0, sizeof(*info));
+	mnl_attr_put_u8(nlh, OSNIC_A_SCHED_ENABLE, !!enable);
+	return ctl_transact(ctl, nlh, sched_info_cb, info);
+}
+
+/* In the order of struct osnic_sched_stats. */
+static const char *const sched_counter_names[] = {
+	"select_cpu",
+	"local_direct",
+	"enqueued",
+	"dispatched",
+	"dispatch_empty",
+	"wakeups",
+	"running",
+	"enabled_tasks",
+	"worker_state_updates",
+	"worker_placed_rx_cpu",
+	"worker_rx_preempts",
+	"worker_placed_idle",
+	"worker_enqueued",
+	"worker_dispatches",
+	"worker_kept",
+	"backlog_high",
+	"kicks",
+	"idle_kicks",
+	"limit_deferrals",
+	"limit_overrides",
+	"starved_shared",};
+_Static_assert(sizeof(sched_counter_names) / sizeof(sched_counter_names[0]) ==
+		       sizeof(struct osnic_sched_stats) / sizeof(__u64),
+	       "sched_counter_names must name every field of struct osnic_sched_stats");
+
+const char *osnic_ctl_sched_counter_name(unsigned int counter)
+{
+	if (counter >= sizeof(sched_counter_names) / sizeof(sched_counter_names[0]))
+		return NULL;
+	return sched_counter_names[counter];
 }
 
 static const char *const rx_counter_names[OSNIC_RX__MAX] = {

@@ -67,6 +67,14 @@ static const struct attr_policy attr_policy[OSNIC_A_MAX + 1] = {
 	[OSNIC_A_NIFACES] = { "nifaces", MNL_TYPE_U32 },
 	[OSNIC_A_UPTIME] = { "uptime", MNL_TYPE_U64 },
 	[OSNIC_A_ADOPTED] = { "adopted", MNL_TYPE_U8 },
+	[OSNIC_A_WORKER_STATE] = { "worker_state", MNL_TYPE_U32 },
+	[OSNIC_A_WORKER_CPU] = { "worker_cpu", MNL_TYPE_U32 },
+	[OSNIC_A_SCHED_MODE] = { "sched_mode", MNL_TYPE_U32 },
+	[OSNIC_A_SCHED_WHY] = { "sched_why", MNL_TYPE_NUL_STRING, 256 },
+	[OSNIC_A_SCHED_FEED] = { "sched_feed", MNL_TYPE_U8 },
+	[OSNIC_A_SCHED_EXIT] = { "sched_exit", MNL_TYPE_NUL_STRING, 1024 },
+	[OSNIC_A_SCHED_STATS] = { "sched_stats", MNL_TYPE_NESTED },
+	[OSNIC_A_SCHED_ENABLE] = { "sched_enable", MNL_TYPE_U8 },
 };
 
 #define A(x) (1ULL << OSNIC_A_##x)
@@ -98,6 +106,8 @@ static const struct cmd_policy cmd_policy[OSNIC_CMD_MAX + 1] = {
 	[OSNIC_CMD_IFACE_DUMP] = { "iface-dump" },
 	[OSNIC_CMD_STATS_GET] = { "stats-get" },
 	[OSNIC_CMD_DAEMON_INFO] = { "daemon-info" },
+	[OSNIC_CMD_SCHED_INFO] = { "sched-info" },
+	[OSNIC_CMD_SCHED_SET] = { "sched-set", A(SCHED_ENABLE), A(SCHED_ENABLE) },
 };
 
 const char *osnic_nl_cmd_name(unsigned int cmd)
@@ -125,6 +135,32 @@ const char *osnic_xdp_mode_name(enum osnic_xdp_mode mode)
 		return "generic";
 	}
 	return "?";
+}
+
+const char *osnic_sched_mode_name(enum osnic_sched_mode mode)
+{
+	switch (mode) {
+	case OSNIC_SCHED_MODE_XDP_ONLY:
+		return "xdp-only";
+	case OSNIC_SCHED_MODE_SCHED_EXT:
+		return "sched_ext";
+	case OSNIC_SCHED_MODE_UNSPEC:
+		break;
+	}
+	return "?";
+}
+
+const char *osnic_worker_state_name(unsigned int state)
+{
+	switch (state) {
+	case OSNIC_WS_SLEEPING:
+		return "sleeping";
+	case OSNIC_WS_RUNNABLE:
+		return "runnable";
+	case OSNIC_WS_RUNNING:
+		return "running";
+	}
+	return "unknown";
 }
 
 int osnic_nl_ext_set(struct osnic_nl_ext *ext, int err, const struct nlmsghdr *nlh,

@@ -18,6 +18,7 @@
 
 #include <osnic/abi.h>
 #include <osnic/nl.h>
+#include <osnic/sched.h>
 
 #define OSNIC_CTL_TIMEOUT_MS 5000
 
@@ -76,6 +77,10 @@ struct osnic_ctl_worker_info {
 	uint32_t uid;
 	uint32_t generation;
 	char ring_path[128];
+	/* From osnic_worker_sched; has_sched 0: osnicd did not say. */
+	int has_sched;
+	uint32_t state;		/* enum osnic_worker_state */
+	uint32_t cpu;
 };
 
 struct osnic_ctl_iface {
@@ -105,6 +110,15 @@ struct osnic_ctl_daemon_info {
 	int adopted;		/* pinned state was re-adopted at start */
 };
 
+struct osnic_ctl_sched_info {
+	enum osnic_sched_mode mode;
+	char why[256];		/* why sched_ext is not in use; "" when it is */
+	int feed;		/* the sched_switch feed is attached */
+	char exit[1024];	/* how the scheduler last left the kernel; "" if never */
+	int has_stats;		/* the scheduler ran since osnicd started */
+	struct osnic_sched_stats stats;	/* now, or when it last left */
+};
+
 /*
  * Dumps call cb once per object; a non-zero return from cb stops the dump
  * and is returned (the rest of osnicd's answer is discarded).
@@ -124,6 +138,12 @@ int osnic_ctl_iface_detach(struct osnic_ctl *ctl, const char *ifname);
 
 int osnic_ctl_stats_get(struct osnic_ctl *ctl, struct osnic_ctl_stats *stats);
 int osnic_ctl_daemon_info(struct osnic_ctl *ctl, struct osnic_ctl_daemon_info *info);
+
+int osnic_ctl_sched_info(struct osnic_ctl *ctl, struct osnic_ctl_sched_info *info);
+/* Load (enable) or unload the osnic scheduler; info (may be NULL): the result. */
+int osnic_ctl_sched_set(struct osnic_ctl *ctl, int enable, struct osnic_ctl_sched_info *info);
+/* The name of field n of struct osnic_sched_stats; NULL past the last. */
+const char *osnic_ctl_sched_counter_name(unsigned int counter);
 
 /* "packets", "rpc_delivered", ...: a stable name for a counter; NULL if unknown. */
 const char *osnic_ctl_rx_counter_name(unsigned int counter);

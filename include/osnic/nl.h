@@ -50,7 +50,8 @@
  *    /proc when it registers): else EACCES. A port used by services of
  *    another uid gives EADDRINUSE.
  *  - IFACE_ATTACH/DETACH need uid 0 or CAP_NET_ADMIN (effective): else EPERM.
- *  - Dumps, STATS_GET and DAEMON_INFO are open to every user.
+ *  - SCHED_SET needs uid 0 or CAP_SYS_ADMIN (effective): else EPERM.
+ *  - Dumps, STATS_GET, DAEMON_INFO and SCHED_INFO are open to every user.
  */
 #ifndef OSNIC_NL_H
 #define OSNIC_NL_H
@@ -90,6 +91,9 @@ enum osnic_nl_cmd {
 					 *    per worker WORKER_ID SERVICE_ID WORKER_STATS */
 	OSNIC_CMD_DAEMON_INFO,		/* -> VERSION PID PIN_DIR NAPPS NSERVICES NWORKERS
 					 *    NIFACES UPTIME ADOPTED */
+	OSNIC_CMD_SCHED_INFO,		/* -> SCHED_MODE [SCHED_WHY] SCHED_FEED [SCHED_EXIT]
+					 *    [SCHED_STATS] */
+	OSNIC_CMD_SCHED_SET,		/* SCHED_ENABLE -> as SCHED_INFO */
 	__OSNIC_CMD_MAX,
 };
 #define OSNIC_CMD_MAX (__OSNIC_CMD_MAX - 1)
@@ -125,6 +129,15 @@ enum osnic_nl_attr {
 	OSNIC_A_NIFACES,	/* u32 */
 	OSNIC_A_UPTIME,		/* u64: seconds since osnicd started */
 	OSNIC_A_ADOPTED,	/* u8: 1 if osnicd re-adopted pinned state when it started */
+	OSNIC_A_WORKER_STATE,	/* u32: enum osnic_worker_state (abi.h) */
+	OSNIC_A_WORKER_CPU,	/* u32: the CPU it last ran on */
+	OSNIC_A_SCHED_MODE,	/* u32: enum osnic_sched_mode */
+	OSNIC_A_SCHED_WHY,	/* string: why sched_ext is not in use (absent when it is) */
+	OSNIC_A_SCHED_FEED,	/* u8: 1 if the sched_switch feed is attached */
+	OSNIC_A_SCHED_EXIT,	/* string: how the osnic scheduler last left the kernel */
+	OSNIC_A_SCHED_STATS,	/* nested: field n of struct osnic_sched_stats as type
+				 * n + 1, u64 each (sched.h) */
+	OSNIC_A_SCHED_ENABLE,	/* u8: 1 load the scheduler, 0 unload it (XDP-only) */
 	__OSNIC_A_MAX,
 };
 #define OSNIC_A_MAX (__OSNIC_A_MAX - 1)
@@ -159,6 +172,18 @@ enum osnic_nl_err_attr {
 	__OSNIC_ERRA_MAX,
 };
 #define OSNIC_ERRA_MAX (__OSNIC_ERRA_MAX - 1)
+
+/*
+ * Who keeps the workers' scheduling state (DESIGN.md, "Scheduling"):
+ * SCHED_EXT, the osnic sched_ext scheduler runs; XDP_ONLY, the kernel's own
+ * scheduler runs the workers and the sched_switch feed (bpf/osnic_feed.bpf.c)
+ * keeps osnic_worker_sched. SCHED_SET needs uid 0 or CAP_SYS_ADMIN.
+ */
+enum osnic_sched_mode {
+	OSNIC_SCHED_MODE_UNSPEC = 0,
+	OSNIC_SCHED_MODE_XDP_ONLY,
+	OSNIC_SCHED_MODE_SCHED_EXT,
+};
 
 enum osnic_xdp_mode {
 	OSNIC_XDP_MODE_AUTO = 0,	/* native, else generic (requests only) */
@@ -226,5 +251,9 @@ int osnic_nl_ext_set(struct osnic_nl_ext *ext, int err, const struct nlmsghdr *n
 const char *osnic_nl_cmd_name(unsigned int cmd);
 const char *osnic_nl_attr_name(unsigned int type);
 const char *osnic_xdp_mode_name(enum osnic_xdp_mode mode);
+/* "xdp-only", "sched_ext"; "?" when unknown. */
+const char *osnic_sched_mode_name(enum osnic_sched_mode mode);
+/* "sleeping", "runnable", "running", "unknown". */
+const char *osnic_worker_state_name(unsigned int state);
 
 #endif /* OSNIC_NL_H */

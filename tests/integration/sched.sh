@@ -1,0 +1,257 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Scheduling end to end (DESIGN.md, "Scheduling"): which mode osnicd chose,
+# the workers' state as XDP sees it, and steering by that state.
+#
+#  - Everywhere: the mode matches the kernel (sched_ext where
+#    /sys/kernel/sched_ext exists, as in the vmtest guest; else xdp-only,
+#    with the reason); idle workers of the demo server are sleeping, on a
+#    CPU; during a SPIN call the busy worker is running, and further calls
+#    go to the sleeping one (its delivered_idle counter grows).
+#  - With sched_ext only: the kernel runs the "osnic" scheduler; `osnicctl
+#    sched disable` restores the default scheduler and the service keeps
+#    answering, `enable` brings it back; calls under CPU hogs on every CPU
+#    are all answered; SysRq-S ejects the scheduler, osnicd notices and
+#    falls back to xdp-only, and the service keeps answering.
+#
+# The same set-up as demo_osnic.sh (namespaces, a private bpffs shared by
+# osnicd, osnicctl and the server). Needs root. BUILD= selects the build
+# directory. Ends with "N passed, N failed"; exits non-zero on a failure.
+set -uo pipefail
+
+name=sched
+# shellcheck source=tests/integration/demo_common.sh
+source "$(dirname "$0")/demo_common.sh"
+
+LOAD_CALLS=${LOAD_CALLS:-2000}
+LOAD_RATE=${LOAD_RATE:-200}
+holder_pid=
+osnicd_pid=
+hog_pids=()
+
+cleanup() {
+	set +e
+	local p
+	for p in "${hog_pids[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	stop_server
+	if [ -n "$osnicd_pid" ]; then
+		kill -TERM "$osnicd_pid" 2>/dev/null
+		wait "$osnicd_pid" 2>/dev/null
+	fi
+	if [ -n "$holder_pid" ]; then
+		kill "$holder_pid" 2>/dev/null
+		wait "$holder_pid" 2>/dev/null
+	fi
+	common_cleanup
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
+ctl() { in_osnic "$bin/osnicctl" "$@"; }
+
+sched_field() {	# sched_field FIELD: from `osnicctl -j sched status`
+	ctl -j sched status | jq -r --arg f "$1" '.status[$f]'
+}
+
+# check_eq NAME EXPECTED ACTUAL [DETAIL]
+check_eq() {
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1 (expected '$2', got '$3')" "${4:-}"; fi
+}
+
+# wait_for SECS CMD...: until CMD succeeds; 1 if it never did.
+wait_for() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$end" ] && return 1
+		sleep 0.1
+	done
+}
+
+workers_json() { ctl -j worker list; }
+nworkers_in() {	# nworkers_in STATE: how many of the service's workers are in it
+	workers_json | jq --argjson id "$svc_id" --arg s "$1" \
+		'[.[] | select(.service_id == $id and .state == $s)] | length'
+}
+all_sleeping() { [ "$(nworkers_in sleeping)" = 2 ]; }
+# Busy: running, or runnable when the observer (osnicctl, osnicd) itself
+# preempted it on its CPU -- on a 2-CPU machine that is most samples.
+# shellcheck disable=SC2016 # $id is jq's
+busy_filter='.service_id == $id and (.state == "running" or .state == "runnable")'
+one_busy() {
+	workers_json | tee -a "$tmp/trace" | jq -e --argjson id "$svc_id" \
+		"[.[] | select($busy_filter)] | length == 1" >/dev/null
+}
+kernel_ops() { cat /sys/kernel/sched_ext/root/ops 2>/dev/null || echo none; }
+kernel_state() { cat /sys/kernel/sched_ext/state 2>/dev/null; }
+kernel_disabled() { [ "$(kernel_state)" = disabled ]; }
+mode_is() { [ "$(sched_field mode)" = "$1" ]; }
+
+idle_sum() {	# delivered_idle summed over the service's workers
+	ctl -j stats | jq --argjson id "$svc_id" \
+		'[.workers[] | select(.service_id == $id) | .delivered_idle] | add'
+}
+
+require "$bin/osnic-demo-server" "$bin/osnic-demo-client" "$bin/osnicd" "$bin/osnicctl"
+command -v jq >/dev/null || { echo "error: jq is needed" >&2; exit 1; }
+if [ -d /sys/kernel/sched_ext ]; then
+	expect_mode=sched_ext
+	# An osnicd of an earlier test may still be going away.
+	wait_for 10 kernel_disabled || {
+		echo "error: a sched_ext scheduler ($(kernel_ops)) runs already" >&2
+		exit 1
+	}
+else
+	expect_mode=xdp-only
+fi
+setup_netns
+
+say "a mount namespace with its own bpffs, in $srv"
+ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && exec sleep infinity' &
+holder_pid=$!
+for _ in $(seq 50); do
+	[ "$(in_osnic stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && break
+	sleep 0.1
+done
+check_out "private bpffs" "^bpf_fs$" in_osnic stat -f -c %T /sys/fs/bpf
+ensure_rpcbind
+
+say "osnicd in $srv (expecting mode $expect_mode)"
+nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup >"$tmp/osnicd.log" 2>&1 &
+osnicd_pid=$!
+for _ in $(seq 200); do
+	ctl daemon info >/dev/null 2>&1 && break
+	kill -0 "$osnicd_pid" 2>/dev/null || break
+	sleep 0.05
+done
+check "osnicd answers" ctl daemon info
+check "osnicctl iface attach $srv_if" ctl iface attach "$srv_if"
+server_exec=(nsenter --target "$holder_pid" --mount --net)
+
+status=$(ctl -j sched status)
+check_eq "sched status: mode $expect_mode" "$expect_mode" "$(jq -r .status.mode <<<"$status")" "$status"
+if [ "$expect_mode" = sched_ext ]; then
+	check_eq "sched status: no reason given" "-" "$(jq -r .status.reason <<<"$status")" "$status"
+	check_eq "sched status: the feed is detached" false "$(jq -r .status.feed <<<"$status")"
+	check_eq "the kernel runs the osnic scheduler" osnic "$(kernel_ops)"
+	check_out "sched status (text) shows its counters" "enabled_tasks +[1-9]" ctl sched status
+else
+	check_out "sched status: the reason" "CONFIG_SCHED_CLASS_EXT" jq -r .status.reason <<<"$status"
+	check_eq "sched status: the feed is attached" true "$(jq -r .status.feed <<<"$status")"
+	check_fails "sched enable fails without sched_ext" "CONFIG_SCHED_CLASS_EXT" ctl sched enable
+fi
+
+say "osnic-demo-server --transport osnic --workers 2 in $srv"
+start_server --transport osnic --workers 2 || { finish; exit 1; }
+svc_id=$(sed -n 's/.*service id \([0-9]*\).*/\1/p' "$tmp/server.out")
+svc_id=${svc_id:-0}
+check_out "the service answers" "^add: 3$" client "$srv_ip" add 1 2
+
+# Idle workers block on their rings: sleeping, on the CPU they last ran on.
+if wait_for 5 all_sleeping; then
+	pass "idle workers are sleeping"
+else
+	fail "idle workers are sleeping" "$(ctl worker list)"
+fi
+check_eq "every worker has a CPU" 2 "$(workers_json | jq --argjson id "$svc_id" --argjson n "$(nproc)" \
+	'[.[] | select(.service_id == $id and .cpu >= 0 and .cpu < $n)] | length')"
+
+# Back-to-back SPINs (1 s each, the most one may ask) keep a worker busy
+# while further calls, paced so that the other worker is asleep again for
+# each, go to a sleeping worker: delivered_idle counts only deliveries to a
+# worker whose state was sleeping, which a spinning worker never is.
+spin_check() {	# spin_check TAG
+	local tag=$1 before after n=5 nspin=6 out
+	: >"$tmp/trace"
+	client -n "$nspin" "$srv_ip" spin 1000000 >"$tmp/spin.out" 2>&1 &
+	local spin_pid=$!
+	if wait_for 10 one_busy; then
+		pass "$tag: the worker doing a SPIN is running (or runnable), the other sleeping"
+	else
+		fail "$tag: the worker doing a SPIN is running (or runnable)" "$(cat "$tmp/trace")"
+	fi
+	before=$(idle_sum)
+	out=$(client -q -n "$n" -r 25 "$srv_ip" add 1 2 2>&1)
+	after=$(idle_sum)
+	check_eq "$tag: $n calls answered during the SPINs" "$n calls, $n answered, 0 failed" "$out"
+	if [ -n "$before" ] && [ -n "$after" ] && [ $((after - before)) -ge "$n" ]; then
+		pass "$tag: each went to a sleeping worker (delivered_idle +$((after - before)))"
+	else
+		fail "$tag: each went to a sleeping worker" \
+			"delivered_idle '$before' -> '$after'
+$(tail -3 "$tmp/trace")
+$(ctl stats)"
+	fi
+	wait "$spin_pid"
+	check_out "$tag: the SPIN calls are answered" "^$nspin calls, $nspin answered, 0 failed$" \
+		cat "$tmp/spin.out"
+}
+spin_check "$expect_mode"
+
+if [ "$expect_mode" = sched_ext ]; then
+	say "disable and enable the scheduler"
+	check_out "osnicctl sched disable" "xdp-only" ctl sched disable
+	check_eq "the kernel's scheduler is back (state disabled)" disabled "$(kernel_state)"
+	check_eq "sched status: the feed is attached" true "$(sched_field feed)"
+	check_out "the service answers without the scheduler" "^add: 3$" client "$srv_ip" add 1 2
+	check_out "osnicctl sched enable" "sched_ext" ctl sched enable
+	check_eq "the kernel runs the osnic scheduler again" osnic "$(kernel_ops)"
+	check_eq "sched status: the feed is detached" false "$(sched_field feed)"
+	check_out "the service answers with the scheduler" "^add: 3$" client "$srv_ip" add 1 2
+
+	say "$LOAD_CALLS calls at $LOAD_RATE/s with a CPU hog on each of $(nproc) CPUs"
+	for _ in $(seq "$(nproc)"); do
+		sh -c 'while :; do :; done' &
+		hog_pids+=($!)
+	done
+	check_out "$LOAD_CALLS calls under CPU hogs, all answered" \
+		"^$LOAD_CALLS calls, $LOAD_CALLS answered, 0 failed$" \
+		in_cli "$bin/osnic-demo-client" -p "$port" -q -t 2000 -n "$LOAD_CALLS" -r "$LOAD_RATE" \
+		"$srv_ip" add 1 2
+	check_eq "the scheduler survived the load" osnic "$(kernel_ops)"
+	for p in "${hog_pids[@]}"; do
+		kill "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	hog_pids=()
+
+	say "SysRq-S ejects the scheduler"
+	echo S >/proc/sysrq-trigger
+	if wait_for 5 mode_is xdp-only; then
+		pass "osnicd noticed and fell back to xdp-only"
+	else
+		fail "osnicd noticed and fell back to xdp-only" "$(ctl sched status)"
+	fi
+	check_out "sched status: the exit reason" "[Ss]ys[Rr]q" sched_field last_exit
+	check_eq "sched status: the feed is attached" true "$(sched_field feed)"
+	check_out "the service answers after the ejection" "^add: 3$" client "$srv_ip" add 1 2
+	if wait_for 5 all_sleeping; then
+		pass "the feed keeps the workers' state (sleeping)"
+	else
+		fail "the feed keeps the workers' state (sleeping)" "$(ctl worker list)"
+	fi
+fi
+
+say "stopping"
+if stop_server; then pass "server exits 0 on SIGTERM"; else fail "server exits 0 on SIGTERM" "$(cat "$tmp/server.err")"; fi
+kill -TERM "$osnicd_pid"
+wait "$osnicd_pid"
+check_eq "osnicd exits 0" 0 "$?" "$(tail -20 "$tmp/osnicd.log")"
+osnicd_pid=
+if [ -d /sys/kernel/sched_ext ]; then
+	wait_for 5 kernel_disabled
+	check_eq "no scheduler left behind" disabled "$(kernel_state)"
+fi
+
+if [ "$failed" -ne 0 ]; then
+	echo "---- osnicd log"
+	tail -30 "$tmp/osnicd.log"
+	echo "---- server stderr"
+	tail -30 "$tmp/server.err" 2>/dev/null
+fi
+finish
