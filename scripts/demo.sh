@@ -1,66 +1,121 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# make demo: what exists so far, against a real client. Two network
-# namespaces joined by veth; the osnic XDP program on the server side counts
-# what arrives; a UDP client sends datagrams; a UDP server receives them
-# (no osnic service is registered here, so the program passes every
-# datagram on as "not listened"); the counters are printed.
-# Everything is removed on exit, also when interrupted.
-set -euo pipefail
+# make demo: the demo service on osnic, driven by real clients.
+#
+# A client and a server network namespace joined by veth; in the server
+# one: rpcbind, osnicd (with a private bpffs, its XDP program on the veth)
+# and osnic-demo-server --transport osnic --workers 2. From the client
+# namespace: rpcinfo, the demo client calling every procedure, then a short
+# load run with osnic-loadgen. Then `osnicctl stats` and `osnicctl worker
+# list`. Everything is removed on exit, also when interrupted.
+#
+# The namespace and rpcbind plumbing is tests/integration/demo_common.sh.
+# DEMO_SECONDS (5) and DEMO_RATE (20000) set the load run.
+set -uo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-obj=$top/$BUILD/bpf/osnic_xdp.bpf.o
-srv=osnic-demo-srv cli=osnic-demo-cli
-port=5000 count=20
+name=demo
+# shellcheck source=tests/integration/demo_common.sh
+source "$(dirname "$0")/../tests/integration/demo_common.sh"
 
-say() { printf '\n==> %s\n' "$*"; }
+DEMO_SECONDS=${DEMO_SECONDS:-5}
+DEMO_RATE=${DEMO_RATE:-20000}
+holder_pid=
+osnicd_pid=
+
 cleanup() {
 	set +e
-	[ -n "${listener:-}" ] && kill "$listener" 2>/dev/null
-	ip netns del "$srv" 2>/dev/null
-	ip netns del "$cli" 2>/dev/null
+	say "cleaning up: server, osnicd, rpcbind, namespaces"
+	stop_server
+	if [ -n "$osnicd_pid" ]; then
+		kill -TERM "$osnicd_pid" 2>/dev/null
+		wait "$osnicd_pid" 2>/dev/null
+	fi
+	if [ -n "$holder_pid" ]; then
+		kill "$holder_pid" 2>/dev/null
+		wait "$holder_pid" 2>/dev/null
+	fi
+	common_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-[ "$(id -u)" = 0 ] || { echo "demo: needs root (namespaces, XDP)" >&2; exit 1; }
-[ -r "$obj" ] || { echo "demo: $obj missing; run make" >&2; exit 1; }
-cleanup
+in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
+# Show a command, then run it.
+run() { printf '$ %s\n' "$*"; "$@"; }
+run_cli() { printf '[%s] $ %s\n' "$cli" "$*"; in_cli "$@"; }
 
-say "creating namespaces $cli and $srv joined by veth (10.77.0.1 <-> 10.77.0.2)"
-ip netns add "$srv"
-ip netns add "$cli"
-ip link add veth-cli netns "$cli" type veth peer name veth-srv netns "$srv"
-ip -n "$cli" addr add 10.77.0.1/24 dev veth-cli
-ip -n "$srv" addr add 10.77.0.2/24 dev veth-srv
-ip -n "$cli" link set veth-cli up
-ip -n "$srv" link set veth-srv up
-ip -n "$cli" link set lo up
-ip -n "$srv" link set lo up
+require "$bin/osnic-demo-server" "$bin/osnic-demo-client" "$bin/osnicd" "$bin/osnicctl" \
+	"$bin/osnic-loadgen"
+[ -r "$build/bpf/xdp_pass.bpf.o" ] || { echo "error: $build/bpf/xdp_pass.bpf.o missing; run make" >&2; exit 1; }
 
-say "attaching the osnic XDP program (native mode) to veth-srv"
-ip -n "$srv" link set dev veth-srv xdpdrv obj "$obj" sec xdp
-ip -n "$srv" -d link show veth-srv | grep -o 'prog/xdp id [0-9]*'
+setup_netns
+# XDP_TX replies over veth need an XDP program on the receiving side.
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
 
-say "starting a UDP server on 10.77.0.2:$port in $srv"
-ip netns exec "$srv" nc -u -l -k 10.77.0.2 "$port" >"/tmp/osnic-demo.$$" &
-listener=$!
-sleep 0.5
-
-say "client in $cli sends $count datagrams to 10.77.0.2:$port, and 3 to port 6000"
-for i in $(seq "$count"); do
-	ip netns exec "$cli" bash -c "echo 'call $i' >/dev/udp/10.77.0.2/$port"
+say "a mount namespace with a private bpffs in $srv (osnicd pins its rings there)"
+ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && exec sleep infinity' &
+holder_pid=$!
+for _ in $(seq 50); do
+	[ "$(in_osnic stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && break
+	sleep 0.1
 done
-for i in 1 2 3; do
-	ip netns exec "$cli" bash -c "echo other >/dev/udp/10.77.0.2/6000"
-done
-sleep 0.5
+ensure_rpcbind
 
-say "counters kept by XDP"
-prog_id=$(ip -n "$srv" -d link show veth-srv | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
-ip netns exec "$srv" "$top/scripts/xdp-counters.py" "$prog_id"
-say "the UDP server received (XDP passed every datagram on): $(wc -l <"/tmp/osnic-demo.$$") datagrams"
-rm -f "/tmp/osnic-demo.$$"
-say "done; cleaning up"
+say "starting osnicd in $srv and attaching it to $srv_if"
+nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup >"$tmp/osnicd.log" 2>&1 &
+osnicd_pid=$!
+for _ in $(seq 100); do
+	in_osnic "$bin/osnicctl" daemon info >/dev/null 2>&1 && break
+	kill -0 "$osnicd_pid" 2>/dev/null || { cat "$tmp/osnicd.log"; exit 1; }
+	sleep 0.05
+done
+run in_osnic "$bin/osnicctl" iface attach "$srv_if" || exit 1
+run in_osnic "$bin/osnicctl" iface list
+
+say "starting the demo service: osnic-demo-server --transport osnic --workers 2"
+server_exec=(nsenter --target "$holder_pid" --mount --net)
+start_server --transport osnic --workers 2 || { cat "$tmp/server.err"; exit 1; }
+run in_osnic "$bin/osnicctl" service list
+
+say "rpcinfo from $cli: the program is registered and answers"
+if [ "$rpcbind_remote" = 1 ]; then
+	run_cli rpcinfo -p "$srv_ip" | grep -E "program|$PROG"
+	run_cli rpcinfo -u "$srv_ip" "$PROG" 1
+else
+	uaddr=$srv_ip.$((port >> 8)).$((port & 255))
+	run in_srv rpcinfo -p | grep -E "program|$PROG"
+	run_cli rpcinfo -a "$uaddr" -T udp "$PROG" 1
+fi
+
+say "the demo client (libtirpc) calls every procedure"
+democall() {
+	local args=("$@")
+	[ "$rpcbind_remote" = 1 ] || args=(-p "$port" "$@")
+	printf '[%s] $ osnic-demo-client %s\n' "$cli" "${args[*]@Q}"
+	in_cli "$bin/osnic-demo-client" "${args[@]}" | sed 's/^/    /'
+	[ "${PIPESTATUS[0]}" = 0 ] || { echo "demo: the call failed" >&2; exit 1; }
+}
+democall "$srv_ip" null
+democall "$srv_ip" echo "hello, osnic"
+democall "$srv_ip" add 40 2
+democall "$srv_ip" put greeting "hello from the demo"
+democall "$srv_ip" get greeting
+democall "$srv_ip" spin 1000
+democall -n 1000 -q "$srv_ip" add 1 2
+
+say "load: osnic-loadgen, open loop, $DEMO_RATE ECHO calls/s (16 bytes) for $DEMO_SECONDS s"
+printf '[%s] $ osnic-loadgen --mode open --rate %s --duration %s --proc echo --size 16 %s %s\n' \
+	"$cli" "$DEMO_RATE" "$DEMO_SECONDS" "$srv_ip" "$port"
+in_cli "$bin/osnic-loadgen" --mode open --rate "$DEMO_RATE" --duration "$DEMO_SECONDS" \
+	--proc echo --size 16 --progress --label osnic "$srv_ip" "$port"
+
+say "osnicctl stats"
+run in_osnic "$bin/osnicctl" stats
+say "osnicctl worker list"
+run in_osnic "$bin/osnicctl" worker list
+
+say "stopping the demo service (SIGTERM): its workers print their counters"
+stop_server
+sed 's/^/    /' "$tmp/server.err"
+say "done"

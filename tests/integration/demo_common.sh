@@ -36,8 +36,10 @@ rpcbind_pid=
 rpcbind_remote=0
 rpcbind_broken=0
 port=
-# How the server is started (demo_osnic.sh enters osnicd's namespaces instead).
+# How the server is started (demo_osnic.sh enters osnicd's namespaces instead),
+# and which (bench_smoke.sh also starts osnic-bench-server).
 server_exec=(ip netns exec "$srv")
+server_bin=$bin/osnic-demo-server
 
 say() { printf '\n==> %s\n' "$*"; }
 
@@ -171,7 +173,7 @@ start_server() {
 	local i
 	# Without rpcbind the server needs --port to start at all.
 	[ "$rpcbind_broken" = 1 ] && set -- --port $((20000 + $$ % 20000)) "$@"
-	"${server_exec[@]}" "$bin/osnic-demo-server" "$@" >"$tmp/server.out" 2>"$tmp/server.err" &
+	"${server_exec[@]}" "$server_bin" "$@" >"$tmp/server.out" 2>"$tmp/server.err" &
 	server_pid=$!
 	for i in $(seq 100); do
 		port=$(sed -n 's/.*, port \([0-9]*\).*/\1/p' "$tmp/server.out")

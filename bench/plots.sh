@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# make bench: PNG plots of build/bench/ with gnuplot: maximum throughput per
+# workload and server, latency CDFs at 25/50/75 % load per workload, and
+# the bimodal p99 against the offered rate.
+set -euo pipefail
+out=$1
+servers="osnic tirpc reuseport busypoll"
+
+# throughput.dat: workload, then one column per server.
+{
+	echo "workload $servers"
+	for wl in echo16 echo1k bimodal; do
+		printf '%s' "$wl"
+		for s in $servers; do
+			v=$(awk -F, -v l="$s/$wl/max" '$1 == l { print $14 }' "$out/results.csv")
+			printf ' %s' "${v:-0}"
+		done
+		echo
+	done
+} >"$out/throughput.dat"
+
+gnuplot <<GP
+set terminal pngcairo size 900,500 noenhanced
+set output "$out/throughput.png"
+set title "Maximum throughput (closed loop, 1 server thread)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel "calls/s"
+set yrange [0:*]
+set key top right
+set grid ytics
+plot "$out/throughput.dat" using 2:xtic(1) title columnheader(2), \
+     '' using 3 title columnheader(3), '' using 4 title columnheader(4), \
+     '' using 5 title columnheader(5)
+GP
+
+for wl in echo16 echo1k bimodal; do
+	plots=
+	# One colour per server, one dash type per load.
+	for pct in 25 50 75; do
+		i=0
+		for s in $servers; do
+			i=$((i + 1))
+			f=$out/cdf/$s-$wl-$pct.dat
+			[ -s "$f" ] || continue
+			dt=$(( pct == 50 ? 1 : pct == 25 ? 3 : 2 ))
+			plots="$plots${plots:+, }\"$f\" using 1:2 with lines lc $i dt $dt lw 2 title \"$s $pct%\""
+		done
+	done
+	[ -n "$plots" ] || continue
+	gnuplot <<GP
+set terminal pngcairo size 900,550 noenhanced
+set output "$out/latency-cdf-$wl.png"
+set title "$wl: latency CDF at 25/50/75 % of the reuseport server's capacity (open loop)"
+set logscale x
+set xlabel "latency (us)"
+set ylabel "fraction of calls"
+set yrange [0:1]
+set key bottom right
+set grid
+plot $plots
+GP
+done
+
+# Bimodal p99 against throughput.
+plots=
+for s in $servers; do
+	awk -F, -v s="$s" '$1 ~ "^"s"/bimodal/(load|sweep)" { print $14, $16 }' "$out/results.csv" |
+		sort -n >"$out/bimodal-$s.dat"
+	[ -s "$out/bimodal-$s.dat" ] &&
+		plots="$plots${plots:+, }\"$out/bimodal-$s.dat\" using 1:2 with linespoints title \"$s\""
+done
+if [ -n "$plots" ]; then
+	gnuplot <<GP
+set terminal pngcairo size 900,500 noenhanced
+set output "$out/bimodal-p99.png"
+set title "Bimodal SPIN (99.5 % 5 us, 0.5 % 500 us): p99 against throughput"
+set logscale y
+set xlabel "answered calls/s"
+set ylabel "p99 latency (us)"
+set arrow from graph 0, first 1000 to graph 1, first 1000 nohead dt 2
+set key top left
+set grid
+plot $plots
+GP
+fi

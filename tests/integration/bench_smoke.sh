@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# A smoke run of what `make bench` uses, so that none of it rots: the load
+# generator (osnic-loadgen) against each server of the comparison, osnic
+# (with osnicd and XDP), libtirpc's svc_run, the SO_REUSEPORT server and the
+# busy-polling server (osnic-bench-server). Each is called at a low rate in
+# open loop and briefly in closed loop; every answer is checked by the load
+# generator (ECHO's length, ADD's sum, SPIN's value) and none may be lost.
+# Kept to ~10 s: it also runs in the VM under TCG emulation.
+#
+# Needs root. BUILD= selects the build directory.
+# Ends with "N passed, N failed"; exits non-zero if anything failed.
+set -uo pipefail
+
+name=bsmk
+# shellcheck source=tests/integration/demo_common.sh
+source "$(dirname "$0")/demo_common.sh"
+
+RATE=${RATE:-200}
+BPORT=$((20000 + $$ % 20000))
+holder_pid=
+osnicd_pid=
+
+cleanup() {
+	set +e
+	stop_server
+	if [ -n "$osnicd_pid" ]; then
+		kill -TERM "$osnicd_pid" 2>/dev/null
+		wait "$osnicd_pid" 2>/dev/null
+	fi
+	if [ -n "$holder_pid" ]; then
+		kill "$holder_pid" 2>/dev/null
+		wait "$holder_pid" 2>/dev/null
+	fi
+	common_cleanup
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
+lg() { in_cli "$bin/osnic-loadgen" --timeout-ms 1000 "$@" "$srv_ip" "$port"; }
+
+# The load generator's summary: every call sent was answered, none wrong.
+ALL='sent ([0-9]+) answered \1 bad 0 loss 0\.0000%'
+
+smoke() {	# smoke KIND
+	local kind=$1
+	check_out "$kind: 0.5 s of ADD at $RATE/s, open loop: all answered" "$ALL" \
+		lg -m open -r "$RATE" -d 0.5 -P add
+	check_out "$kind: ECHO 1 KiB, open loop: all answered" "$ALL" \
+		lg -m open -r "$RATE" -d 0.3 -P echo -s 1024
+	check_out "$kind: bimodal SPIN, open loop: all answered" "$ALL" \
+		lg -m open -r "$RATE" -d 0.3 -P spin --spin 5,500,0.05
+	check_out "$kind: closed loop, 4 outstanding, ECHO 16 B: answers right" \
+		'closed [0-9]+ calls/s, sent [0-9]+ answered [1-9][0-9]* bad 0' \
+		lg -d 0.3 -o 4 -P echo -s 16
+}
+
+require "$bin/osnic-loadgen" "$bin/osnic-bench-server" "$bin/osnic-demo-server" \
+	"$bin/osnicd" "$bin/osnicctl"
+setup_netns
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
+
+say "the load generator rejects bad options"
+check_fails "osnic-loadgen without a rate in open mode" "usage" \
+	"$bin/osnic-loadgen" -m open 127.0.0.1 1
+check_fails "osnic-bench-server without a port" "usage" "$bin/osnic-bench-server"
+
+ensure_rpcbind
+
+for kind in reuseport busypoll; do
+	say "osnic-bench-server --mode $kind"
+	server_bin=$bin/osnic-bench-server
+	start_server --mode "$kind" --threads 2 --port "$BPORT" && smoke "$kind"
+	stop_server
+	BPORT=$((BPORT + 1))
+done
+
+server_bin=$bin/osnic-demo-server
+say "osnic-demo-server --transport tirpc"
+start_server --transport tirpc --port "$BPORT" && smoke tirpc
+stop_server
+BPORT=$((BPORT + 1))
+
+say "osnic-demo-server --transport osnic, with osnicd"
+ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && exec sleep infinity' &
+holder_pid=$!
+for _ in $(seq 50); do
+	[ "$(in_osnic stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && break
+	sleep 0.1
+done
+nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup >"$tmp/osnicd.log" 2>&1 &
+osnicd_pid=$!
+for _ in $(seq 100); do
+	in_osnic "$bin/osnicctl" daemon info >/dev/null 2>&1 && break
+	sleep 0.05
+done
+check "osnicctl iface attach $srv_if" in_osnic "$bin/osnicctl" iface attach "$srv_if"
+server_exec=(nsenter --target "$holder_pid" --mount --net)
+start_server --transport osnic --workers 2 --port "$BPORT" && smoke osnic
+stop_server
+
+finish
