@@ -49,27 +49,16 @@ BPORT=${BPORT:-7700}
 # instead was tried: another VM's vCPU still took ms-long slices.
 if [ "${BENCH_RT:-1}" = 1 ]; then rt=(chrt -f 10); else rt=(); fi
 out=$build/bench
-holder_pid=
-osnicd_pid=
 spid=
 
 cleanup() {
 	set +e
 	stop_bench_server
-	if [ -n "$osnicd_pid" ]; then
-		kill -TERM "$osnicd_pid" 2>/dev/null
-		wait "$osnicd_pid" 2>/dev/null
-	fi
-	if [ -n "$holder_pid" ]; then
-		kill "$holder_pid" 2>/dev/null
-		wait "$holder_pid" 2>/dev/null
-	fi
 	common_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
 
 stop_bench_server() {
 	[ -n "$spid" ] || return 0
@@ -154,20 +143,8 @@ cat "$out/machine.txt"
 
 setup_netns
 ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
-ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && exec sleep infinity' &
-holder_pid=$!
-for _ in $(seq 50); do
-	[ "$(in_osnic stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && break
-	sleep 0.1
-done
 ensure_rpcbind
-nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup --depth "$OSNIC_DEPTH" \
-	>"$tmp/osnicd.log" 2>&1 &
-osnicd_pid=$!
-for _ in $(seq 100); do
-	in_osnic "$bin/osnicctl" daemon info >/dev/null 2>&1 && break
-	sleep 0.05
-done
+start_osnic --depth "$OSNIC_DEPTH" || exit 1
 in_osnic "$bin/osnicctl" iface attach "$srv_if" || { cat "$tmp/osnicd.log"; exit 1; }
 
 # Every server start gets its own port: a port an osnic service leaves

@@ -20,27 +20,16 @@ source "$(dirname "$0")/../tests/integration/demo_common.sh"
 
 DEMO_SECONDS=${DEMO_SECONDS:-5}
 DEMO_RATE=${DEMO_RATE:-20000}
-holder_pid=
-osnicd_pid=
 
 cleanup() {
 	set +e
 	say "cleaning up: server, osnicd, rpcbind, namespaces"
 	stop_server
-	if [ -n "$osnicd_pid" ]; then
-		kill -TERM "$osnicd_pid" 2>/dev/null
-		wait "$osnicd_pid" 2>/dev/null
-	fi
-	if [ -n "$holder_pid" ]; then
-		kill "$holder_pid" 2>/dev/null
-		wait "$holder_pid" 2>/dev/null
-	fi
 	common_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
 # Show a command, then run it.
 run() { printf '$ %s\n' "$*"; "$@"; }
 run_cli() { printf '[%s] $ %s\n' "$cli" "$*"; in_cli "$@"; }
@@ -54,22 +43,10 @@ setup_netns
 ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
 
 say "a mount namespace with a private bpffs in $srv (osnicd pins its rings there)"
-ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && exec sleep infinity' &
-holder_pid=$!
-for _ in $(seq 50); do
-	[ "$(in_osnic stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && break
-	sleep 0.1
-done
 ensure_rpcbind
 
 say "starting osnicd in $srv and attaching it to $srv_if"
-nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup >"$tmp/osnicd.log" 2>&1 &
-osnicd_pid=$!
-for _ in $(seq 100); do
-	in_osnic "$bin/osnicctl" daemon info >/dev/null 2>&1 && break
-	kill -0 "$osnicd_pid" 2>/dev/null || { cat "$tmp/osnicd.log"; exit 1; }
-	sleep 0.05
-done
+start_osnic || exit 1
 run in_osnic "$bin/osnicctl" iface attach "$srv_if" || exit 1
 run in_osnic "$bin/osnicctl" iface list
 

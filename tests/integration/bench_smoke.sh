@@ -19,26 +19,15 @@ source "$(dirname "$0")/demo_common.sh"
 
 RATE=${RATE:-200}
 BPORT=$((20000 + $$ % 20000))
-holder_pid=
-osnicd_pid=
 
 cleanup() {
 	set +e
 	stop_server
-	if [ -n "$osnicd_pid" ]; then
-		kill -TERM "$osnicd_pid" 2>/dev/null
-		wait "$osnicd_pid" 2>/dev/null
-	fi
-	if [ -n "$holder_pid" ]; then
-		kill "$holder_pid" 2>/dev/null
-		wait "$holder_pid" 2>/dev/null
-	fi
 	common_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
 lg() { in_cli "$bin/osnic-loadgen" --timeout-ms 1000 "$@" "$srv_ip" "$port"; }
 
 # The load generator's summary: every call sent was answered, none wrong.
@@ -84,18 +73,9 @@ stop_server
 BPORT=$((BPORT + 1))
 
 say "osnic-demo-server --transport osnic, with osnicd"
-ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && exec sleep infinity' &
-holder_pid=$!
-for _ in $(seq 50); do
-	[ "$(in_osnic stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && break
-	sleep 0.1
-done
-nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup >"$tmp/osnicd.log" 2>&1 &
-osnicd_pid=$!
-for _ in $(seq 100); do
-	in_osnic "$bin/osnicctl" daemon info >/dev/null 2>&1 && break
-	sleep 0.05
-done
+# In this shell, not under check: its processes must outlive the call.
+start_osnic
+check "osnicd answers" in_osnic "$bin/osnicctl" daemon info
 check "osnicctl iface attach $srv_if" in_osnic "$bin/osnicctl" iface attach "$srv_if"
 server_exec=(nsenter --target "$holder_pid" --mount --net)
 start_server --transport osnic --workers 2 --port "$BPORT" && smoke osnic

@@ -102,9 +102,56 @@ stop_server() {
 	return $rc
 }
 
+# osnic in the server namespace. `ip netns exec` gives every command its
+# own mount namespace, so osnicd, osnicctl and the applications must all
+# enter one that holds the bpffs osnicd pins into: a holder process keeps
+# it, with a private bpffs (other osnicd instances on the machine are not
+# disturbed), and in_osnic enters it.
+holder_pid=
+osnicd_pid=
+in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
+
+# start_osnic [OSNICD_ARGS...]: the holder, then osnicd (--cleanup on stop,
+# log in $tmp/osnicd.log); fails, showing the log, if osnicd never answers.
+start_osnic() {
+	local _
+	ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && exec sleep infinity' &
+	holder_pid=$!
+	for _ in $(seq 50); do
+		[ "$(in_osnic stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && break
+		sleep 0.1
+	done
+	# Not through in_osnic: $! must be osnicd itself (nsenter execs it).
+	nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup "$@" \
+		>"$tmp/osnicd.log" 2>&1 &
+	osnicd_pid=$!
+	for _ in $(seq 200); do
+		in_osnic "$bin/osnicctl" daemon info >/dev/null 2>&1 && return 0
+		kill -0 "$osnicd_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "osnicd did not answer; its log:" >&2
+	cat "$tmp/osnicd.log" >&2
+	return 1
+}
+
+stop_osnic() {
+	if [ -n "$osnicd_pid" ]; then
+		kill -TERM "$osnicd_pid" 2>/dev/null
+		wait "$osnicd_pid" 2>/dev/null
+		osnicd_pid=
+	fi
+	if [ -n "$holder_pid" ]; then
+		kill "$holder_pid" 2>/dev/null
+		wait "$holder_pid" 2>/dev/null
+		holder_pid=
+	fi
+}
+
 common_cleanup() {
 	set +e
 	stop_server
+	stop_osnic
 	if [ -n "$rpcbind_pid" ]; then
 		kill -TERM "$rpcbind_pid" 2>/dev/null
 		wait "$rpcbind_pid" 2>/dev/null

@@ -22,26 +22,15 @@ source "$(dirname "$0")/demo_common.sh"
 
 CALLS=${CALLS:-10000}
 RATE=${RATE:-1000}
-holder_pid=
-osnicd_pid=
 
 cleanup() {
 	set +e
 	stop_server
-	if [ -n "$osnicd_pid" ]; then
-		kill -TERM "$osnicd_pid" 2>/dev/null
-		wait "$osnicd_pid" 2>/dev/null
-	fi
-	if [ -n "$holder_pid" ]; then
-		kill "$holder_pid" 2>/dev/null
-		wait "$holder_pid" 2>/dev/null
-	fi
 	common_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
 
 # A service's counter from `osnicctl -j stats`.
 svc_stat() {	# svc_stat SERVICE_ID FIELD
@@ -106,25 +95,12 @@ setup_netns
 ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
 
 say "a mount namespace with its own bpffs, in $srv"
-ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && exec sleep infinity' &
-holder_pid=$!
-for i in $(seq 50); do
-	[ "$(in_osnic stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && break
-	sleep 0.1
-done
-check_out "private bpffs" "^bpf_fs$" in_osnic stat -f -c %T /sys/fs/bpf
 ensure_rpcbind
-
 say "osnicd in $srv"
-# Not through in_osnic: $! must be osnicd itself (nsenter execs it).
-nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup >"$tmp/osnicd.log" 2>&1 &
-osnicd_pid=$!
-for i in $(seq 100); do
-	in_osnic "$bin/osnicctl" daemon info >/dev/null 2>&1 && break
-	kill -0 "$osnicd_pid" 2>/dev/null || break
-	sleep 0.05
-done
+# In this shell, not under check: its processes must outlive the call.
+start_osnic
 check "osnicd answers" in_osnic "$bin/osnicctl" daemon info
+check_out "private bpffs" "^bpf_fs$" in_osnic stat -f -c %T /sys/fs/bpf
 check "osnicctl iface attach $srv_if" in_osnic "$bin/osnicctl" iface attach "$srv_if"
 check_out "osnicctl iface list shows $srv_if" "$srv_if" in_osnic "$bin/osnicctl" iface list
 

@@ -26,8 +26,6 @@ source "$(dirname "$0")/demo_common.sh"
 
 LOAD_CALLS=${LOAD_CALLS:-2000}
 LOAD_RATE=${LOAD_RATE:-200}
-holder_pid=
-osnicd_pid=
 hog_pids=()
 
 cleanup() {
@@ -38,20 +36,11 @@ cleanup() {
 		wait "$p" 2>/dev/null
 	done
 	stop_server
-	if [ -n "$osnicd_pid" ]; then
-		kill -TERM "$osnicd_pid" 2>/dev/null
-		wait "$osnicd_pid" 2>/dev/null
-	fi
-	if [ -n "$holder_pid" ]; then
-		kill "$holder_pid" 2>/dev/null
-		wait "$holder_pid" 2>/dev/null
-	fi
 	common_cleanup
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
 ctl() { in_osnic "$bin/osnicctl" "$@"; }
 
 sched_field() {	# sched_field FIELD: from `osnicctl -j sched status`
@@ -112,24 +101,12 @@ fi
 setup_netns
 
 say "a mount namespace with its own bpffs, in $srv"
-ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && exec sleep infinity' &
-holder_pid=$!
-for _ in $(seq 50); do
-	[ "$(in_osnic stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && break
-	sleep 0.1
-done
-check_out "private bpffs" "^bpf_fs$" in_osnic stat -f -c %T /sys/fs/bpf
 ensure_rpcbind
-
 say "osnicd in $srv (expecting mode $expect_mode)"
-nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup >"$tmp/osnicd.log" 2>&1 &
-osnicd_pid=$!
-for _ in $(seq 200); do
-	ctl daemon info >/dev/null 2>&1 && break
-	kill -0 "$osnicd_pid" 2>/dev/null || break
-	sleep 0.05
-done
+# In this shell, not under check: its processes must outlive the call.
+start_osnic
 check "osnicd answers" ctl daemon info
+check_out "private bpffs" "^bpf_fs$" in_osnic stat -f -c %T /sys/fs/bpf
 check "osnicctl iface attach $srv_if" ctl iface attach "$srv_if"
 server_exec=(nsenter --target "$holder_pid" --mount --net)
 
