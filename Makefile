@@ -119,6 +119,7 @@ help:
 	@echo 'make check-bpf  only the BPF_PROG_TEST_RUN tests (root)'
 	@echo 'make check-integration  netns + veth tests: osnicd, demo service, real clients (root)'
 	@echo 'make vmtest     boot the sched_ext kernel once and run vmtest/ in it'
+	@echo 'make vmbench    p50/p99 under CPU hogs, osnic scheduler vs default, in the VM'
 	@echo 'make demo       deps, build, the demo service on osnic in netns, driven by real clients'
 	@echo 'make bench      load generator against osnic and the baselines (BENCH_QUICK=1: ~1 min)'
 	@echo 'make fuzz       build the libFuzzer targets and run each FUZZ_TIME s (30)'
@@ -151,6 +152,13 @@ check-integration: all
 vmtest: all
 	$(call msg,VMTEST,$(SCX_KVER))
 	$(Q)vmtest/run.sh
+
+# A benchmark, not a test: RPC latency under CPU hogs with the osnic
+# scheduler and with the default one, in one guest boot, as ratios.
+.PHONY: vmbench
+vmbench: all
+	$(call msg,VMBENCH,$(SCX_KVER))
+	$(Q)VMTEST_GUEST=vmtest/bench-guest.sh vmtest/run.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -16,7 +16,9 @@
 #   - the guest's kernel log has BUG:, WARNING: or a sched_ext error exit.
 #
 # Environment: SCX_KVER (guest kernel version, default from `make deps`),
-# VMTEST_TIMEOUT (seconds, default 1500), VMTEST_CPUS (2), VMTEST_MEM (2G).
+# VMTEST_TIMEOUT (seconds, default 1500), VMTEST_CPUS (2), VMTEST_MEM (2G),
+# VMTEST_GUEST (the script the guest runs, default vmtest/guest.sh; make
+# vmbench gives vmtest/bench-guest.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -53,7 +55,7 @@ timeout --foreground -k 10 "$timeout_s" \
 	vng --disable-kvm -r "$kdir/vmlinuz" --cpus "${VMTEST_CPUS:-2}" \
 	--memory "${VMTEST_MEM:-2G}" --rwdir="$out" --verbose \
 	--qemu-opts="-accel tcg,thread=single" \
-	--exec "$top/vmtest/guest.sh $top $out $BUILD" </dev/null 2>&1 |
+	--exec "$top/${VMTEST_GUEST:-vmtest/guest.sh} $top $out $BUILD" </dev/null 2>&1 |
 	tee "$out/console.log" | grep -avE '^\[ *[0-9]+\.[0-9]+\]'
 vng_rc=${PIPESTATUS[0]}
 set -e
