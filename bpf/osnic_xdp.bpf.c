@@ -60,10 +60,20 @@ static __always_inline int answer_no_service(const struct pkt_meta *m,
 	return XDP_TX;
 }
 
-/* A call that found no room: dropped, or SYSTEM_ERR if the service asks. */
+/*
+ * A call that found no room: dropped, or SYSTEM_ERR if the service asks.
+ * Counted as ring_full when workers exist but are at their depth (overload),
+ * as no_worker when the service has none to take it.
+ */
 static __always_inline int refuse_overload(const struct osnic_service *svc,
+					   struct osnic_svc_stats *ss, bool full,
 					   struct rpc_answer *a)
 {
+	count_rx(full ? OSNIC_RX_RPC_RING_FULL : OSNIC_RX_RPC_NO_WORKER);
+	if (ss && full)
+		ss->drop_ring_full++;
+	else if (ss)
+		ss->drop_no_worker++;
 	if (!(svc->flags & OSNIC_SVC_F_SYSTEM_ERR_ON_FULL))
 		return XDP_DROP;
 	/* Already counted by why it was refused. */
@@ -78,29 +88,21 @@ static __always_inline int deliver_call(struct xdp_md *ctx, const struct pkt_met
 {
 	struct osnic_worker_stats *wst;
 	struct osnic_worker_rx *rx;
-	bool idle = false;
+	bool idle = false, full = false;
 	__u32 wid;
 	__u64 now;
 	void *ring;
 	int lines;
 
-	wid = steer_pick_worker(svc, svc_id, &idle);
+	wid = steer_pick_worker(svc, svc_id, &idle, &full);
 	ring = wid ? bpf_map_lookup_elem(&osnic_rings, &wid) : NULL;
-	if (!ring) {
-		count_rx(OSNIC_RX_RPC_NO_WORKER);
-		if (ss)
-			ss->drop_no_worker++;
-		return refuse_overload(svc, a);
-	}
+	if (!ring)
+		return refuse_overload(svc, ss, full, a);
 
 	now = bpf_ktime_get_ns();
 	lines = ring_write_call(ctx, ring, m, call, svc_id, now);
-	if (lines == -ENOSPC) {
-		count_rx(OSNIC_RX_RPC_RING_FULL);
-		if (ss)
-			ss->drop_ring_full++;
-		return refuse_overload(svc, a);
-	}
+	if (lines == -ENOSPC)
+		return refuse_overload(svc, ss, true, a);
 	if (lines < 0) {
 		/* The arguments were not in the frame after all. */
 		count_rx(OSNIC_RX_RPC_SHORT);

@@ -25,10 +25,12 @@
 
 /*
  * Returns the chosen worker id, or 0 when every worker is full or absent.
- * *idle says whether the choice was a sleeping worker.
+ * *idle says whether the choice was a sleeping worker; *full, when 0 is
+ * returned, whether a live worker was passed over for a full ring (the
+ * call is refused for overload, not for want of workers).
  */
 static __always_inline __u32 steer_pick_worker(const struct osnic_service *svc, __u32 svc_id,
-					       bool *idle)
+					       bool *idle, bool *full)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	__u32 nworkers = svc->nworkers;
@@ -54,8 +56,10 @@ static __always_inline __u32 steer_pick_worker(const struct osnic_service *svc, 
 			continue;
 		/* Records are whole lines, header included. */
 		queued = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
-		if (queued / OSNIC_LINE >= depth)
+		if (queued / OSNIC_LINE >= depth) {
+			*full = true;
 			continue;
+		}
 		ws = bpf_map_lookup_elem(&osnic_worker_sched, &id);
 		if (ws && ws->state == OSNIC_WS_SLEEPING) {
 			if (ws->cpu == cpu) {

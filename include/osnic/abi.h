@@ -182,8 +182,9 @@ enum osnic_rx_counter {
 	OSNIC_RX_RPC_PROC_UNAVAIL,	/* PROC_UNAVAIL sent */
 	OSNIC_RX_RPC_NULLPROC,		/* NULLPROC answered */
 	OSNIC_RX_RPC_DELIVERED,	/* written to a worker's ring */
-	OSNIC_RX_RPC_NO_WORKER,	/* no worker with room: dropped (or SYSTEM_ERR) */
-	OSNIC_RX_RPC_RING_FULL,	/* ring reserve failed: dropped */
+	OSNIC_RX_RPC_NO_WORKER,	/* the service has no live worker: dropped (or SYSTEM_ERR) */
+	OSNIC_RX_RPC_RING_FULL,	/* every worker at its depth, or the ring itself full:
+				 * dropped (or SYSTEM_ERR) */
 	OSNIC_RX_TX_ERROR,	/* could not build a reply in place: dropped */
 	OSNIC_RX_RPC_AUTH_ERROR,	/* credential flavor not served: AUTH_ERROR sent */
 	OSNIC_RX__MAX,

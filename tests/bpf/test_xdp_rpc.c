@@ -759,9 +759,12 @@ Test(xdp_steer, all_full_drops_and_counts, .init = setup, .fini = teardown)
 	deliver_one("fill 3", 3);
 	for (int i = 0; i < 3; i++)
 		cr_assert_eq(send_call(&r, NULL, NULL), XDP_DROP);
-	cr_assert_eq(rx_count(OSNIC_RX_RPC_NO_WORKER), 3);
+	/* Workers exist but are at their depth: overload, not a missing worker. */
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_RING_FULL), 3);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_NO_WORKER), 0);
 	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 3);
-	cr_assert_eq(svc_stats_sum(SVC_V2).drop_no_worker, 3);
+	cr_assert_eq(svc_stats_sum(SVC_V2).drop_ring_full, 3);
+	cr_assert_eq(svc_stats_sum(SVC_V2).drop_no_worker, 0);
 	cr_assert_eq(svc_stats_sum(SVC_V2).calls, 6);
 	for (uint32_t id = 1; id <= 3; id++)
 		cr_assert_eq(ring_drain(id, &rr), 1, "worker %u", id);
@@ -787,7 +790,7 @@ Test(xdp_steer, all_full_answers_system_err_when_asked, .init = setup, .fini = t
 	len = pkt_build_rpc(&s, &r, frame, sizeof(frame));
 	cr_assert_eq(run_xdp(frame, len, out, &out_len), XDP_TX);
 	check_reply("system_err", frame, &f, &want, out, out_len);
-	cr_assert_eq(rx_count(OSNIC_RX_RPC_NO_WORKER), 1);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_RING_FULL), 1);
 	cr_assert_eq(rx_count(OSNIC_RX_TX_ERROR), 0);
 }
 
@@ -815,6 +818,8 @@ Test(xdp_steer, no_workers_drops_and_counts, .init = setup, .fini = teardown)
 	put_service(SVC_V2, 2, PROCS_V2, DEPTH_LINES, 0, 0, NULL);
 	cr_assert_eq(send_call(&r, NULL, NULL), XDP_DROP);
 	cr_assert_eq(rx_count(OSNIC_RX_RPC_NO_WORKER), 1);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_RING_FULL), 0);
+	cr_assert_eq(svc_stats_sum(SVC_V2).drop_no_worker, 1);
 	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 0);
 }
 
