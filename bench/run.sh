@@ -35,9 +35,9 @@ fi
 CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
 OUTSTANDING=${OUTSTANDING:-32}
-# osnicd's ring depth per worker, in 64-byte lines: its default (64) holds
-# ~30 small calls or 3 of 1 KiB; 4096 (the most, 256 KiB) is closer to a
-# socket's receive buffer. OSNIC_DEPTH=64 measures the default.
+# osnicd's ring depth per worker, in 64-byte lines: its default (1024) holds
+# ~500 small calls or ~40 of 1 KiB; 4096 (the most, 256 KiB) is closer to a
+# socket's receive buffer. OSNIC_DEPTH=1024 measures the default.
 OSNIC_DEPTH=${OSNIC_DEPTH:-4096}
 SERVERS=${SERVERS:-"reuseport osnic tirpc busypoll"}
 BPORT=${BPORT:-7700}

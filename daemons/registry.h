@@ -24,7 +24,7 @@
 #include <osnic/nl.h>
 
 #define REG_MAX_APPS		256
-#define REG_DEFAULT_DEPTH	64	/* lines */
+#define REG_DEFAULT_DEPTH	1024	/* lines: 64 KiB, a quarter of the ring */
 #define REG_MIN_DEPTH		OSNIC_REC_MAX_LINES	/* the largest record must fit */
 #define REG_MAX_DEPTH		(OSNIC_RING_BYTES / OSNIC_LINE)
 #define REG_SVC_FLAGS		OSNIC_SVC_F_SYSTEM_ERR_ON_FULL	/* known flags */
