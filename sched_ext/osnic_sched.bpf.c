@@ -15,8 +15,10 @@
  * - A worker with pending calls (its ring is not empty) comes first. Woken
  *   for a call, it goes to the CPU that received the call (XDP records it
  *   in osnic_worker_rx) when that CPU is idle or runs ordinary user work,
- *   which it then preempts; else to an idle CPU; else it waits in the
- *   priority queue, which every CPU serves before the fair one. At the end
+ *   which it then preempts, or a task of a higher class (RT), behind which
+ *   it goes first in line; else to an idle CPU; else it waits in the
+ *   priority queue, which every CPU serves before the fair one, and which
+ *   ends the slice of ordinary work at the next tick. At the end
  *   of its slice it keeps its CPU while calls are still pending (after the
  *   workers already waiting in the priority queue).
  * - A service may hold at most max_cpus CPUs (osnic_services; 0: no limit).
@@ -28,6 +30,8 @@
  *   half its depth (depth_lines * nworkers / 2) while it holds fewer CPUs
  *   than its limit, a CPU running ordinary user work is kicked, so that it
  *   preempts that work and takes the worker.
+ * - A per-CPU kernel thread (ksoftirqd, which may be what delivers the
+ *   calls) runs first on its CPU, preempting what runs there.
  * - Nothing starves: the priority queue is FIFO, a worker's slice is short,
  *   and a CPU that has not served the fair queue for STARVE_NS serves it
  *   first, so every queued task runs long before the watchdog's timeout.
@@ -342,8 +346,12 @@ static __always_inline void backlog_feedback(struct task_struct *p, const struct
 
 /*
  * Where a worker woken with pending calls goes first: the CPU that received
- * its last call, if it is idle or runs ordinary user work (preempted, unless
- * the service holds its CPU limit). -1: no such placement.
+ * its last call, unless that CPU runs another worker or a kernel thread, or
+ * the service holds its CPU limit. Idle, it takes the worker at once;
+ * running ordinary user work, that work is preempted. Running a task of a
+ * higher class (the softirq's RT sender, say), which sched_ext cannot
+ * preempt, it gets the worker first in line: the ordinary task that class
+ * preempted waits behind it. -1: no such placement.
  */
 static __always_inline s32 worker_place_rx_cpu(struct task_struct *p, const struct task_ctx *tctx)
 {
@@ -363,11 +371,20 @@ static __always_inline s32 worker_place_rx_cpu(struct task_struct *p, const stru
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, WORKER_SLICE, 0);
 	} else {
 		c = cpu_ctx_of(cpu);
-		if (!c || c->runs != CPU_RUNS_USER || svc_at_limit(tctx->svc, 0))
+		if (!c || c->runs == CPU_RUNS_WORKER || c->runs == CPU_RUNS_KERNEL ||
+		    svc_at_limit(tctx->svc, 0))
 			return -1;
+		/*
+		 * ENQ_PREEMPT puts it at the head of the local DSQ and ends the
+		 * slice of the sched_ext task on the CPU, if one runs. Nothing
+		 * of ours runs between two tasks or under another class.
+		 */
+		if (c->runs == CPU_RUNS_USER)
+			stat_inc(&stats.worker_rx_preempts);
+		else
+			stat_inc(&stats.worker_rx_head);
 		c->kick_pending = 1;
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, WORKER_SLICE, SCX_ENQ_PREEMPT);
-		stat_inc(&stats.worker_rx_preempts);
 	}
 	stat_inc(&stats.local_direct);
 	stat_inc(&stats.worker_placed_rx_cpu);
@@ -405,6 +422,16 @@ void BPF_STRUCT_OPS(osnic_enqueue, struct task_struct *p, u64 enq_flags)
 	u64 vtime = p->scx.dsq_vtime;
 
 	stat_inc(&stats.enqueued);
+	/*
+	 * A per-CPU kernel thread (ksoftirqd, a per-CPU kworker) can run
+	 * nowhere else, is short, and is often what delivers the next calls:
+	 * it goes first on its CPU, as in scx_central, not behind a hog's slice.
+	 */
+	if ((p->flags & PF_KTHREAD) && p->nr_cpus_allowed == 1) {
+		stat_inc(&stats.kthread_local);
+		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, WORKER_SLICE, enq_flags | SCX_ENQ_PREEMPT);
+		return;
+	}
 	if (worker_pending(tctx)) {
 		stat_inc(&stats.worker_enqueued);
 		scx_bpf_dsq_insert(p, PRIO_DSQ, WORKER_SLICE, enq_flags);
@@ -501,6 +528,39 @@ void BPF_STRUCT_OPS(osnic_dispatch, s32 cpu, struct task_struct *prev)
 	if (dispatch_worker(cpu, false, prev_svc))
 		return;
 	stat_inc(&stats.dispatch_empty);
+}
+
+/* Whether a worker in the priority queue could take this CPU now. */
+static __always_inline bool worker_waits_for(s32 cpu)
+{
+	struct task_struct *p;
+
+	bpf_for_each(scx_dsq, p, PRIO_DSQ, 0) {
+		struct task_ctx *tctx = task_ctx_of(p);
+
+		if (bpf_cpumask_test_cpu(cpu, p->cpus_ptr) &&
+		    !(tctx && svc_at_limit(tctx->svc, 0)))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Workers with pending calls come before everything else, also where no
+ * kick preempted for them: at the tick, a CPU running ordinary user work
+ * while a worker that may run there waits in the priority queue ends that
+ * work's slice, and ops.dispatch hands the CPU to the worker. A waiting
+ * worker thus waits at most a tick, not the rest of a 20 ms slice.
+ */
+void BPF_STRUCT_OPS(osnic_tick, struct task_struct *p)
+{
+	struct cpu_ctx *c = this_cpu_ctx();
+
+	if (!c || c->runs != CPU_RUNS_USER || !scx_bpf_dsq_nr_queued(PRIO_DSQ) ||
+	    !worker_waits_for(scx_bpf_task_cpu(p)))
+		return;
+	task_set_slice(p, 0);
+	stat_inc(&stats.tick_yields);
 }
 
 void BPF_STRUCT_OPS(osnic_runnable, struct task_struct *p, u64 enq_flags)
@@ -624,6 +684,7 @@ struct sched_ext_ops osnic_ops = {
 	.select_cpu	= (void *)osnic_select_cpu,
 	.enqueue	= (void *)osnic_enqueue,
 	.dispatch	= (void *)osnic_dispatch,
+	.tick		= (void *)osnic_tick,
 	.runnable	= (void *)osnic_runnable,
 	.running	= (void *)osnic_running,
 	.stopping	= (void *)osnic_stopping,

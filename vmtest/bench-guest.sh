@@ -63,7 +63,14 @@ for _ in $(seq "$(nproc)"); do
 done
 echo "vmbench: $RATE ECHO calls/s for $SECS s, ${#hogs[@]} CPU hogs, 2 workers"
 
+counters() { in_osnic "$bin/osnicctl" -j sched status | jq -c .counters; }
+before=$(counters)
 read -r o50 o99 oans osent <<<"$(measure osnic-sched)"
+# What the scheduler did for the run: the counters that moved.
+jq -rn --argjson a "$before" --argjson b "$(counters)" \
+	'[$b | to_entries[] | select((.value | type) == "number") |
+	  select(.value - ($a[.key] // 0) > 0) | "\(.key) +\(.value - ($a[.key] // 0))"] |
+	 "  osnic scheduler: " + join(", ")' >&2 || true
 in_osnic "$bin/osnicctl" sched disable >/dev/null
 [ "$(cat /sys/kernel/sched_ext/state)" = disabled ] ||
 	{ echo "vmbench: the default scheduler did not come back" >&2; exit 1; }

@@ -14,6 +14,7 @@
  * policy which does nothing special for workers cannot pass.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #include <bpf/bpf.h>
@@ -155,6 +156,36 @@ static struct osnic_worker_sched worker_state(struct env *e, __u32 wid)
 	cr_assert_eq(bpf_map_lookup_elem(e->wsched, &wid, &ws), 0, "osnic_worker_sched: %s",
 		     strerror(errno));
 	return ws;
+}
+
+/*
+ * Why a worker may look unknown: is the thread in the sched_ext class at
+ * all, did the scheduler see it wake and run, and what the kernel counted.
+ */
+static void log_unrecognised(struct env *e, pid_t tid, const struct osnic_sched_stats *before)
+{
+	struct osnic_sched_stats now;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/sched", tid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "ext.", 4) || !strncmp(line, "policy", 6))
+			cr_log_warn("tid %d: %s", tid, strtok(line, "\n"));
+	if (f)
+		fclose(f);
+	osnic_sched_stats(e->s, &now);
+	cr_log_warn("since registration: wakeups +%llu running +%llu select_cpu +%llu "
+		    "enqueued +%llu worker_state_updates +%llu",
+		    now.wakeups - before->wakeups, now.running - before->running,
+		    now.select_cpu - before->select_cpu, now.enqueued - before->enqueued,
+		    now.worker_state_updates - before->worker_state_updates);
+	f = fopen("/sys/kernel/sched_ext/root/events", "re");
+	while (f && fgets(line, sizeof(line), f))
+		cr_log_warn("events: %s", strtok(line, "\n"));
+	if (f)
+		fclose(f);
 }
 
 static const char *state_name(__u32 state)
@@ -311,6 +342,29 @@ static double wake_and_wait(struct sleeper *t, char how)
 	return (atomic_load(&t->woken_ns) - t0) / 1e6;
 }
 
+/*
+ * As wake_and_wait, but this thread sleeps until t has run, so that its
+ * CPU is free for t (the waker may be an RT thread that t cannot preempt).
+ */
+static double wake_and_sleep(struct sleeper *t, char how)
+{
+	unsigned int before = atomic_load(&t->wakeups);
+	unsigned long long t0;
+	double deadline;
+
+	t0 = now_ns();
+	cr_assert_eq(write(t->pipe[1], &how, 1), 1, "write: %s", strerror(errno));
+	deadline = now_ms() + 5000;
+	while (atomic_load(&t->wakeups) == before) {
+		struct timespec ts = { 0, 100 * 1000 };
+
+		cr_assert_lt(now_ms(), deadline, "thread %d did not run within 5 s of its wakeup",
+			     atomic_load(&t->tid));
+		nanosleep(&ts, NULL);
+	}
+	return (atomic_load(&t->woken_ns) - t0) / 1e6;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -357,6 +411,8 @@ Test(sched_policy, recognises_workers)
 
 	ws = worker_state(&e, wid);
 	cr_log_info("blocked worker: %s on cpu %u", state_name(ws.state), ws.cpu);
+	if (ws.state != OSNIC_WS_SLEEPING)
+		log_unrecognised(&e, w.tid, &before);
 	cr_assert_eq(ws.state, OSNIC_WS_SLEEPING, "the worker blocked in read() is %s",
 		     state_name(ws.state));
 	cr_assert_lt(ws.cpu, (__u32)e.ncpus, "cpu %u of %d", ws.cpu, e.ncpus);
@@ -461,10 +517,79 @@ Test(sched_policy, worker_runs_on_rx_cpu_before_hogs)
 }
 
 /*
+ * The receiving CPU runs a task of a higher class: the RT sender whose
+ * softirq delivered the call. sched_ext cannot preempt it, but the worker
+ * goes first in line there, ahead of the ordinary work the RT task
+ * preempted, and runs as soon as the sender sleeps. An ordinary thread
+ * woken the same way waits for a hog's slice to end.
+ */
+Test(sched_policy, worker_first_in_line_behind_rt_sender)
+{
+	struct sched_param rt = { .sched_priority = 10 }, normal = { 0 };
+	double wlat[ROUNDS], olat[ROUNDS], wmed, omed;
+	struct osnic_sched_stats before, after;
+	struct sleeper w, o;
+	cpu_set_t one, all;
+	struct hogs h;
+	struct env e;
+	__u32 wid = 6;
+
+	env_start(&e);
+	sleeper_start(&w);
+	sleeper_start(&o);
+	add_worker(&e, wid, w.tid);
+	add_service(&e, 1024, 0, &wid, 1);
+	w.ring_fd = e.ring_fd[wid];
+	atomic_store(&w.go, true);
+	atomic_store(&o.go, true);
+	hogs_start(&h, e.ncpus);
+
+	/* This thread is the sender: RT, on one CPU, where it receives. */
+	cr_assert_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0, "sched_setaffinity: %s",
+		     strerror(errno));
+	cr_assert_eq(sched_setscheduler(0, SCHED_FIFO, &rt), 0, "SCHED_FIFO: %s",
+		     strerror(errno));
+	osnic_sched_stats(e.s, &before);
+	for (int i = 0; i < ROUNDS; i++) {
+		deliver(&e, wid, 2, 1, RING_FILL_THIS_CPU);
+		wlat[i] = wake_and_sleep(&w, 'w');
+		olat[i] = wake_and_sleep(&o, 'w');
+		sleep_ms(3);
+	}
+	osnic_sched_stats(e.s, &after);
+	cr_assert_eq(sched_setscheduler(0, SCHED_OTHER, &normal), 0);
+	cr_assert_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+	hogs_stop(&h);
+	wmed = median(wlat, ROUNDS);
+	omed = median(olat, ROUNDS);
+
+	cr_log_info("median wakeup-to-run behind an RT sender: worker %.2f ms, ordinary %.2f ms",
+		    wmed, omed);
+	cr_log_info("placed_rx_cpu +%llu rx_head +%llu rx_preempts +%llu worker_enqueued +%llu",
+		    DELTA(worker_placed_rx_cpu), DELTA(worker_rx_head), DELTA(worker_rx_preempts),
+		    DELTA(worker_enqueued));
+	cr_assert_geq(DELTA(worker_rx_head), ROUNDS / 2,
+		      "the worker went first in line behind the RT sender only %llu times in %d",
+		      DELTA(worker_rx_head), ROUNDS);
+	cr_assert_gt(omed, 1.0,
+		     "the ordinary thread waited only %.2f ms: the hogs did not load the CPUs",
+		     omed);
+	cr_assert_lt(wmed * 3, omed,
+		     "the worker (%.2f ms) was not clearly faster than an ordinary thread (%.2f ms)",
+		     wmed, omed);
+	sleeper_stop(&w);
+	sleeper_stop(&o);
+	env_stop(&e);
+}
+
+/*
  * Without a receiving CPU to go to, a worker with pending calls waits in the
  * priority queue, which CPUs serve before the fair one: woken together with
  * an ordinary thread, it runs first. With a backlog below half the depth,
- * nothing is preempted for it.
+ * no CPU is kicked for it; the next tick ends a hog's slice (tick_yields).
  */
 Test(sched_policy, pending_worker_dispatched_first)
 {
@@ -507,9 +632,9 @@ Test(sched_policy, pending_worker_dispatched_first)
 	hogs_stop(&h);
 
 	cr_log_info("worker ran first in %d of %d rounds; worker_enqueued +%llu "
-		    "worker_dispatches +%llu backlog_high +%llu kicks +%llu",
+		    "worker_dispatches +%llu backlog_high +%llu kicks +%llu tick_yields +%llu",
 		    first, ROUNDS, DELTA(worker_enqueued), DELTA(worker_dispatches),
-		    DELTA(backlog_high), DELTA(kicks));
+		    DELTA(backlog_high), DELTA(kicks), DELTA(tick_yields));
 	cr_assert_geq(DELTA(worker_enqueued), ROUNDS / 2,
 		      "the worker entered the priority queue only %llu times",
 		      DELTA(worker_enqueued));

@@ -34,13 +34,16 @@ struct osnic_sched_stats {
 	__u64 worker_state_updates;	/* writes to osnic_worker_sched */
 	__u64 worker_placed_rx_cpu;	/* woken onto the CPU that received their call */
 	__u64 worker_rx_preempts;	/* ... there preempting ordinary user work */
+	__u64 worker_rx_head;	/* ... there first in line behind another class (RT) */
 	__u64 worker_placed_idle;	/* with pending calls, onto another idle CPU */
 	__u64 worker_enqueued;		/* with pending calls, into the priority DSQ */
 	__u64 worker_dispatches;	/* moved from the priority DSQ to a local DSQ */
 	__u64 worker_kept;	/* pending calls at the end of its slice: kept its CPU */
 	__u64 backlog_high;	/* a waiting worker's service had half its depth queued */
 	__u64 kicks;		/* CPUs running user work preempted for a backlog */
+	__u64 tick_yields;	/* user work's slice ended at a tick: workers waited */
 	__u64 idle_kicks;	/* idle CPUs woken for a newly queued task */
+	__u64 kthread_local;	/* per-CPU kernel threads run first on their CPU */
 	__u64 limit_deferrals;	/* dispatches that passed over workers at their limit */
 	__u64 limit_overrides;	/* workers run over their limit: nothing else waited */
 	__u64 starved_shared;	/* the shared DSQ served first after waiting too long */
