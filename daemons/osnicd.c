@@ -1215,10 +1215,26 @@ static void sched_fallback(struct osnicd *d)
 			strerror(-err));
 }
 
+/* The scheduler's osnic_sched_opts.shared_map_fd: our XDP object's maps. */
+static int xdp_map_fd_by_name(const char *name, void *ctx)
+{
+	struct osnicd *d = ctx;
+	int i;
+
+	for (i = 0; i < OSNIC_MAP__MAX; i++)
+		if (!strcmp(name, osnic_xdp_map_name(i)))
+			return osnic_xdp_map_fd(d->xdp, i);
+	return -1;
+}
+
 /* Load and attach the osnic scheduler; on failure, XDP-only with the reason. */
 static int sched_start(struct osnicd *d)
 {
-	struct osnic_sched_opts opts = { .verbose = log_level >= LOG_LIBBPF };
+	/* Our maps by fd, never by path: a bpffs mounted over the pins would mislead. */
+	struct osnic_sched_opts opts = { .verbose = log_level >= LOG_LIBBPF,
+					 .pin_dir = "",
+					 .shared_map_fd = xdp_map_fd_by_name,
+					 .shared_map_ctx = d };
 	int err;
 
 	if (d->sched)
@@ -1231,6 +1247,16 @@ static int sched_start(struct osnicd *d)
 		err = -errno;
 		snprintf(d->sched_why, sizeof(d->sched_why), "loading the scheduler: %s",
 			 strerror(-err));
+		goto fallback;
+	}
+	/* Without XDP's maps its worker states would reach nobody. */
+	if (osnic_sched_reused_maps(d->sched) != osnic_sched_nr_shared_maps()) {
+		err = -ENOENT;
+		snprintf(d->sched_why, sizeof(d->sched_why),
+			 "the scheduler shares only %u of the %u maps with XDP",
+			 osnic_sched_reused_maps(d->sched), osnic_sched_nr_shared_maps());
+		osnic_sched_destroy(d->sched);
+		d->sched = NULL;
 		goto fallback;
 	}
 	/* The feed's state updates would race the scheduler's. */

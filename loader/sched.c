@@ -163,7 +163,7 @@ static int map_global_data(struct bpf_map *map)
 }
 
 /* 0 if the map behind fd has the layout the object declares for map. */
-static int check_pinned_map(struct bpf_map *map, int fd, const char *path)
+static int check_shared_map(struct bpf_map *map, int fd, const char *what)
 {
 	struct bpf_map_info info = { 0 };
 	__u32 len = sizeof(info);
@@ -172,7 +172,7 @@ static int check_pinned_map(struct bpf_map *map, int fd, const char *path)
 	err = bpf_map_get_info_by_fd(fd, &info, &len);
 	if (err) {
 		err = -errno;
-		sched_debug("cannot inspect %s: %s\n", path, strerror(-err));
+		sched_debug("cannot inspect %s: %s\n", what, strerror(-err));
 		return err;
 	}
 	if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
@@ -180,7 +180,7 @@ static int check_pinned_map(struct bpf_map *map, int fd, const char *path)
 	    info.max_entries != bpf_map__max_entries(map)) {
 		sched_debug("%s does not match the scheduler's %s: type %u key %u value %u "
 			    "entries %u, expected %u %u %u %u\n",
-			    path, bpf_map__name(map), info.type, info.key_size, info.value_size,
+			    what, bpf_map__name(map), info.type, info.key_size, info.value_size,
 			    info.max_entries, bpf_map__type(map), bpf_map__key_size(map),
 			    bpf_map__value_size(map), bpf_map__max_entries(map));
 		return -EINVAL;
@@ -188,35 +188,65 @@ static int check_pinned_map(struct bpf_map *map, int fd, const char *path)
 	return 0;
 }
 
-/* Before load: use the shared maps pinned in dir instead of creating them. */
-static int reuse_pinned_maps(struct osnic_scheduler *s, const char *dir)
+unsigned int osnic_sched_nr_shared_maps(void)
+{
+	return sizeof(shared_maps) / sizeof(shared_maps[0]);
+}
+
+/* The fd of shared map name: from the owner if it gives one, else pinned in dir. */
+static int shared_map_open(const struct osnic_sched_opts *opts, const char *dir,
+			   const char *name, bool *owned)
 {
 	char path[256];
+	int fd;
+
+	*owned = false;
+	if (opts && opts->shared_map_fd) {
+		fd = opts->shared_map_fd(name, opts->shared_map_ctx);
+		if (fd >= 0)
+			return fd;
+	}
+	if (!*dir)
+		return -ENOENT;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		fd = -errno;
+		if (fd != -ENOENT)
+			sched_debug("cannot open %s: %s\n", path, strerror(-fd));
+		return fd;
+	}
+	*owned = true;
+	return fd;
+}
+
+/* Before load: use the shared maps the owner gives or that are pinned in dir. */
+static int reuse_shared_maps(struct osnic_scheduler *s, const struct osnic_sched_opts *opts,
+			     const char *dir)
+{
 	size_t i;
+	bool owned;
 	int fd, err;
 
-	for (i = 0; i < sizeof(shared_maps) / sizeof(shared_maps[0]); i++) {
+	for (i = 0; i < osnic_sched_nr_shared_maps(); i++) {
 		struct bpf_map *map = bpf_object__find_map_by_name(s->obj, shared_maps[i]);
 
 		if (!map)
 			return -ENOENT; /* the object lost a shared map: a build bug */
-		if (snprintf(path, sizeof(path), "%s/%s", dir, shared_maps[i]) >= (int)sizeof(path))
-			return -ENAMETOOLONG;
-		fd = bpf_obj_get(path);
-		if (fd < 0) {
-			err = -errno;
-			if (err == -ENOENT)
-				continue;
-			sched_debug("cannot open %s: %s\n", path, strerror(-err));
-			return err;
-		}
-		err = check_pinned_map(map, fd, path);
+		fd = shared_map_open(opts, dir, shared_maps[i], &owned);
+		if (fd == -ENOENT)
+			continue;
+		if (fd < 0)
+			return fd;
+		err = check_shared_map(map, fd, shared_maps[i]);
 		if (!err)
 			err = bpf_map__reuse_fd(map, fd); /* dups fd */
-		close(fd);
+		if (owned)
+			close(fd);
 		if (err)
 			return err;
-		sched_debug("reusing %s\n", path);
+		sched_debug("reusing %s\n", shared_maps[i]);
 		s->nr_reused++;
 	}
 	return 0;
@@ -260,13 +290,10 @@ struct osnic_scheduler *osnic_sched_load(const struct osnic_sched_opts *opts)
 	if (opts && opts->timeout_ms)
 		s->skel->struct_ops.osnic_ops->timeout_ms = opts->timeout_ms;
 	pin_dir = opts && opts->pin_dir ? opts->pin_dir : OSNIC_PIN_DIR;
-	if (*pin_dir) {
-		err = reuse_pinned_maps(s, pin_dir);
-		if (err) {
-			sched_debug("cannot reuse the maps pinned in %s: %s\n", pin_dir,
-				    strerror(-err));
-			goto cleanup;
-		}
+	err = reuse_shared_maps(s, opts, pin_dir);
+	if (err) {
+		sched_debug("cannot reuse the shared maps: %s\n", strerror(-err));
+		goto cleanup;
 	}
 
 	err = bpf_object__load(s->obj);

@@ -257,13 +257,11 @@ static __u32 map_id(int fd)
 	return info.id;
 }
 
-/* Create m (value size value_size) and pin it as dir/name; returns its id. */
-static __u32 pin_map(const char *dir, const struct shared_map *m, __u32 value_size)
+/* Create m with values of value_size bytes; returns its fd. */
+static int create_map(const struct shared_map *m, __u32 value_size)
 {
 	LIBBPF_OPTS(bpf_map_create_opts, opts);
-	char path[128];
 	int fd, inner = -1;
-	__u32 id;
 
 	if (m->type == BPF_MAP_TYPE_ARRAY_OF_MAPS) {
 		inner = bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, OSNIC_RING_BYTES, NULL);
@@ -272,13 +270,23 @@ static __u32 pin_map(const char *dir, const struct shared_map *m, __u32 value_si
 	}
 	fd = bpf_map_create(m->type, m->name, m->key_size, value_size, m->max_entries, &opts);
 	cr_assert_geq(fd, 0, "creating %s: %s", m->name, strerror(errno));
+	if (inner >= 0)
+		close(inner);
+	return fd;
+}
+
+/* Create m (value size value_size) and pin it as dir/name; returns its id. */
+static __u32 pin_map(const char *dir, const struct shared_map *m, __u32 value_size)
+{
+	char path[128];
+	int fd = create_map(m, value_size);
+	__u32 id;
+
 	snprintf(path, sizeof(path), "%s/%s", dir, m->name);
 	unlink(path);
 	cr_assert_eq(bpf_obj_pin(fd, path), 0, "pinning %s: %s", path, strerror(errno));
 	id = map_id(fd);
 	close(fd);
-	if (inner >= 0)
-		close(inner);
 	return id;
 }
 
@@ -338,5 +346,65 @@ Test(sched, reuses_pinned_maps)
 	s = osnic_sched_load(&opts);
 	cr_assert_null(s, "loaded over a mismatched %s", shared_maps[2].name);
 	cr_assert_eq(errno, EINVAL, "mismatched pin: %s, expected EINVAL", strerror(errno));
+	unpin_all(dir);
+}
+
+/* osnic_sched_opts.shared_map_fd for the test below: fds by shared_maps index. */
+static int fd_by_name(const char *name, void *ctx)
+{
+	const int *fds = ctx;
+
+	for (size_t i = 0; i < NR_SHARED_MAPS; i++)
+		if (!strcmp(name, shared_maps[i].name))
+			return fds[i];
+	return -1;
+}
+
+/*
+ * osnicd hands its maps over by fd: those are used, ahead of anything
+ * pinned (a bpffs mounted over osnicd's pins once made the scheduler
+ * silently use maps of its own), and the caller keeps its fds.
+ */
+Test(sched, takes_shared_maps_by_fd)
+{
+	struct osnic_sched_opts opts = { 0 };
+	struct osnic_scheduler *s;
+	int fds[NR_SHARED_MAPS];
+	struct statfs fs;
+	char dir[64];
+	size_t i;
+
+	cr_assert_eq(osnic_sched_nr_shared_maps(), NR_SHARED_MAPS);
+	if (statfs("/sys/fs/bpf", &fs) || fs.f_type != BPF_FS_MAGIC)
+		cr_assert_eq(mount("bpf", "/sys/fs/bpf", "bpf", 0, NULL), 0,
+			     "mounting bpffs on /sys/fs/bpf: %s", strerror(errno));
+	snprintf(dir, sizeof(dir), "/sys/fs/bpf/osnic-vmtest-fd-%d", getpid());
+	cr_assert_eq(mkdir(dir, 0700), 0, "mkdir %s: %s", dir, strerror(errno));
+	for (i = 0; i < NR_SHARED_MAPS; i++) {
+		pin_map(dir, &shared_maps[i], shared_maps[i].value_size);
+		fds[i] = create_map(&shared_maps[i], shared_maps[i].value_size);
+	}
+	opts.pin_dir = dir;
+	opts.shared_map_fd = fd_by_name;
+	opts.shared_map_ctx = fds;
+	s = load_osnic(opts);
+	cr_assert_eq(osnic_sched_reused_maps(s), NR_SHARED_MAPS, "reused %u of %zu maps",
+		     osnic_sched_reused_maps(s), NR_SHARED_MAPS);
+	for (i = 0; i < NR_SHARED_MAPS; i++)
+		cr_assert_eq(map_id(osnic_sched_map_fd(s, shared_maps[i].name)), map_id(fds[i]),
+			     "%s: not the map given by fd", shared_maps[i].name);
+	osnic_sched_destroy(s);
+	for (i = 0; i < NR_SHARED_MAPS; i++)
+		cr_assert_eq(map_id(fds[i]) > 0, 1, "fd of %s closed by the loader",
+			     shared_maps[i].name);
+
+	/* A map given by fd is checked like a pinned one. */
+	close(fds[2]);
+	fds[2] = create_map(&shared_maps[2], 8);
+	s = osnic_sched_load(&opts);
+	cr_assert_null(s, "loaded with a mismatched %s", shared_maps[2].name);
+	cr_assert_eq(errno, EINVAL, "mismatched map: %s, expected EINVAL", strerror(errno));
+	for (i = 0; i < NR_SHARED_MAPS; i++)
+		close(fds[i]);
 	unpin_all(dir);
 }

@@ -31,7 +31,19 @@ struct osnic_sched_opts {
 	 * instead of a new one; one that is not is created by the scheduler.
 	 */
 	const char *pin_dir;
+	/*
+	 * The owner of the shared maps (osnicd, with its XDP object's) can
+	 * hand them over directly: called with each shared map's name before
+	 * pin_dir is looked at, returns that map's fd (kept by the caller) or
+	 * -1. Paths can mislead (another bpffs mounted over the pins); fds
+	 * cannot.
+	 */
+	int (*shared_map_fd)(const char *name, void *ctx);
+	void *shared_map_ctx;
 };
+
+/* How many maps the scheduler shares with XDP (osnic_sched_reused_maps' most). */
+unsigned int osnic_sched_nr_shared_maps(void);
 
 /*
  * 0 if this kernel can run a sched_ext scheduler, else -EOPNOTSUPP with a
