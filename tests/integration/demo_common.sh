@@ -114,13 +114,24 @@ in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
 # start_osnic [OSNICD_ARGS...]: the holder, then osnicd (--cleanup on stop,
 # log in $tmp/osnicd.log); fails, showing the log, if osnicd never answers.
 start_osnic() {
-	local _
-	ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && exec sleep infinity' &
+	local _ ready=$tmp/bpffs-ready
+	rm -f "$ready"
+	# Ready only once the holder has mounted its bpffs: until then nsenter
+	# would join the parent's mount namespace (whose /sys/fs/bpf may well be
+	# a bpffs too), or this one before the mount, and osnicd would pin
+	# under a bpffs that the holder's then covers.
+	ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && : >"$1" && exec sleep infinity' \
+		holder "$ready" &
 	holder_pid=$!
-	for _ in $(seq 50); do
-		[ "$(in_osnic stat -f -c %T /sys/fs/bpf 2>/dev/null)" = bpf_fs ] && break
+	for _ in $(seq 100); do
+		[ -e "$ready" ] && break
+		kill -0 "$holder_pid" 2>/dev/null || break
 		sleep 0.1
 	done
+	if [ ! -e "$ready" ]; then
+		echo "the namespace holder did not mount its bpffs in 10 s" >&2
+		return 1
+	fi
 	# Not through in_osnic: $! must be osnicd itself (nsenter execs it).
 	nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup "$@" \
 		>"$tmp/osnicd.log" 2>&1 &

@@ -11,9 +11,10 @@
 #    go to the sleeping one (its delivered_idle counter grows).
 #  - With sched_ext only: the kernel runs the "osnic" scheduler; `osnicctl
 #    sched disable` restores the default scheduler and the service keeps
-#    answering, `enable` brings it back; calls under CPU hogs on every CPU
-#    are all answered; SysRq-S ejects the scheduler, osnicd notices and
-#    falls back to xdp-only, and the service keeps answering.
+#    answering, `enable` brings it back; 60 s of calls under CPU hogs on
+#    every CPU are all answered, with no watchdog exit; SysRq-S ejects the
+#    scheduler, osnicd notices and falls back to xdp-only, and the service
+#    keeps answering.
 #
 # The same set-up as demo_osnic.sh (namespaces, a private bpffs shared by
 # osnicd, osnicctl and the server). Needs root. BUILD= selects the build
@@ -24,7 +25,8 @@ name=sched
 # shellcheck source=tests/integration/demo_common.sh
 source "$(dirname "$0")/demo_common.sh"
 
-LOAD_CALLS=${LOAD_CALLS:-2000}
+# 60 s of calls under the hogs: twice the sched_ext watchdog's longest timeout.
+LOAD_CALLS=${LOAD_CALLS:-12000}
 LOAD_RATE=${LOAD_RATE:-200}
 hog_pids=()
 
@@ -81,6 +83,17 @@ kernel_state() { cat /sys/kernel/sched_ext/state 2>/dev/null; }
 kernel_disabled() { [ "$(kernel_state)" = disabled ]; }
 mode_is() { [ "$(sched_field mode)" = "$1" ]; }
 
+# For a failure's detail: what the scheduler counted and what osnicd said of it.
+sched_diag() {
+	local tid
+	ctl sched status 2>&1
+	for tid in $(workers_json | jq -r '.[].tid'); do
+		echo "tid $tid: $(grep -hE '^(ext\.|policy)' "/proc/$tid/sched" 2>/dev/null | tr -s ' \n' ' ')"
+	done
+	grep -E 'sched|XDP-only' "$tmp/osnicd.log" | tail -5
+	cat /sys/kernel/sched_ext/root/events 2>/dev/null
+}
+
 idle_sum() {	# delivered_idle summed over the service's workers
 	ctl -j stats | jq --argjson id "$svc_id" \
 		'[.workers[] | select(.service_id == $id) | .delivered_idle] | add'
@@ -117,6 +130,9 @@ if [ "$expect_mode" = sched_ext ]; then
 	check_eq "sched status: the feed is detached" false "$(jq -r .status.feed <<<"$status")"
 	check_eq "the kernel runs the osnic scheduler" osnic "$(kernel_ops)"
 	check_out "sched status (text) shows its counters" "enabled_tasks +[1-9]" ctl sched status
+	# Its state is useless to XDP unless it writes the maps XDP reads.
+	check_out "the scheduler shares osnicd's 6 maps" "attached \(6 shared maps reused\)" \
+		cat "$tmp/osnicd.log"
 else
 	check_out "sched status: the reason" "CONFIG_SCHED_CLASS_EXT" jq -r .status.reason <<<"$status"
 	check_eq "sched status: the feed is attached" true "$(jq -r .status.feed <<<"$status")"
@@ -133,7 +149,8 @@ check_out "the service answers" "^add: 3$" client "$srv_ip" add 1 2
 if wait_for 5 all_sleeping; then
 	pass "idle workers are sleeping"
 else
-	fail "idle workers are sleeping" "$(ctl worker list)"
+	fail "idle workers are sleeping" "$(ctl worker list)
+$(sched_diag)"
 fi
 check_eq "every worker has a CPU" 2 "$(workers_json | jq --argjson id "$svc_id" --argjson n "$(nproc)" \
 	'[.[] | select(.service_id == $id and .cpu >= 0 and .cpu < $n)] | length')"
@@ -150,7 +167,8 @@ spin_check() {	# spin_check TAG
 	if wait_for 10 one_busy; then
 		pass "$tag: the worker doing a SPIN is running (or runnable), the other sleeping"
 	else
-		fail "$tag: the worker doing a SPIN is running (or runnable)" "$(cat "$tmp/trace")"
+		fail "$tag: the worker doing a SPIN is running (or runnable)" "$(tail -3 "$tmp/trace")
+$(sched_diag)"
 	fi
 	before=$(idle_sum)
 	out=$(client -q -n "$n" -r 25 "$srv_ip" add 1 2 2>&1)
