@@ -188,6 +188,17 @@ static void log_unrecognised(struct env *e, pid_t tid, const struct osnic_sched_
 		fclose(f);
 }
 
+/* Worker wid's state once it is `state`, or as it is after ms milliseconds. */
+static struct osnic_worker_sched await_state(struct env *e, __u32 wid, __u32 state, double ms)
+{
+	double deadline = now_ms() + ms;
+	struct osnic_worker_sched ws;
+
+	while ((ws = worker_state(e, wid)).state != state && now_ms() < deadline)
+		sleep_ms(1);
+	return ws;
+}
+
 static const char *state_name(__u32 state)
 {
 	static const char *const names[] = { "UNKNOWN", "SLEEPING", "RUNNABLE", "RUNNING" };
@@ -323,30 +334,12 @@ static void sleeper_stop(struct sleeper *t)
 }
 
 /*
- * Wake t and busy-wait until it has run: this thread keeps its CPU busy
- * meanwhile, so t competes with it and the hogs. Returns the wakeup-to-run
- * latency in ms.
+ * Wake t and wait until it has run; returns the wakeup-to-run latency in ms.
+ * Busy-waiting (sleep false), this thread keeps its CPU busy meanwhile, so
+ * t competes with it and the hogs; sleeping, it leaves its CPU to t (the
+ * waker may be an RT thread that t cannot preempt).
  */
-static double wake_and_wait(struct sleeper *t, char how)
-{
-	unsigned int before = atomic_load(&t->wakeups);
-	unsigned long long t0;
-	double deadline;
-
-	t0 = now_ns();
-	cr_assert_eq(write(t->pipe[1], &how, 1), 1, "write: %s", strerror(errno));
-	deadline = now_ms() + 5000;
-	while (atomic_load(&t->wakeups) == before)
-		cr_assert_lt(now_ms(), deadline, "thread %d did not run within 5 s of its wakeup",
-			     atomic_load(&t->tid));
-	return (atomic_load(&t->woken_ns) - t0) / 1e6;
-}
-
-/*
- * As wake_and_wait, but this thread sleeps until t has run, so that its
- * CPU is free for t (the waker may be an RT thread that t cannot preempt).
- */
-static double wake_and_sleep(struct sleeper *t, char how)
+static double wake_and_wait(struct sleeper *t, char how, bool sleep)
 {
 	unsigned int before = atomic_load(&t->wakeups);
 	unsigned long long t0;
@@ -360,9 +353,29 @@ static double wake_and_sleep(struct sleeper *t, char how)
 
 		cr_assert_lt(now_ms(), deadline, "thread %d did not run within 5 s of its wakeup",
 			     atomic_load(&t->tid));
-		nanosleep(&ts, NULL);
+		if (sleep)
+			nanosleep(&ts, NULL);
 	}
 	return (atomic_load(&t->woken_ns) - t0) / 1e6;
+}
+
+/*
+ * The set-up of a race between a worker and an ordinary thread: the
+ * scheduler, worker wid (ring depth depth_lines) and the ordinary thread,
+ * both blocked, and hogs on every CPU.
+ */
+static void race_start(struct env *e, struct sleeper *w, struct sleeper *o, struct hogs *h,
+		       __u32 wid, __u32 depth_lines)
+{
+	env_start(e);
+	sleeper_start(w);
+	sleeper_start(o);
+	add_worker(e, wid, w->tid);
+	add_service(e, depth_lines, 0, &wid, 1);
+	w->ring_fd = e->ring_fd[wid];
+	atomic_store(&w->go, true);
+	atomic_store(&o->go, true);
+	hogs_start(h, e->ncpus);
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -395,21 +408,20 @@ Test(sched_policy, recognises_workers)
 	struct sleeper w, other;
 	struct env e;
 	__u32 wid = 7, other_wid = 8;
-	double deadline;
 	char c = 's';
 
 	env_start(&e);
 	sleeper_start(&w);
 	sleeper_start(&other);
-	w.spin_ms = 300;
+	w.spin_ms = 1000;
 	add_worker(&e, wid, w.tid);
 	add_service(&e, 64, 0, &wid, 1);
 	osnic_sched_stats(e.s, &before);
 	atomic_store(&w.go, true);
 	atomic_store(&other.go, true);
-	sleep_ms(100);
 
-	ws = worker_state(&e, wid);
+	/* Bounded generously: the VM's clock runs on, its CPUs may not. */
+	ws = await_state(&e, wid, OSNIC_WS_SLEEPING, 2000);
 	cr_log_info("blocked worker: %s on cpu %u", state_name(ws.state), ws.cpu);
 	if (ws.state != OSNIC_WS_SLEEPING)
 		log_unrecognised(&e, w.tid, &before);
@@ -417,19 +429,15 @@ Test(sched_policy, recognises_workers)
 		     state_name(ws.state));
 	cr_assert_lt(ws.cpu, (__u32)e.ncpus, "cpu %u of %d", ws.cpu, e.ncpus);
 
-	/* Woken, it spins 300 ms: RUNNING on a CPU, then SLEEPING again. */
+	/* Woken, it spins 1 s: RUNNING on a CPU, then SLEEPING again. */
 	cr_assert_eq(write(w.pipe[1], &c, 1), 1);
-	deadline = now_ms() + 250;
-	do {
-		ws = worker_state(&e, wid);
-	} while (ws.state != OSNIC_WS_RUNNING && now_ms() < deadline);
+	ws = await_state(&e, wid, OSNIC_WS_RUNNING, 900);
 	cr_log_info("spinning worker: %s on cpu %u", state_name(ws.state), ws.cpu);
 	cr_assert_eq(ws.state, OSNIC_WS_RUNNING, "the spinning worker is %s", state_name(ws.state));
 	cr_assert_lt(ws.cpu, (__u32)e.ncpus, "cpu %u of %d", ws.cpu, e.ncpus);
 	while (atomic_load(&w.wakeups) == 0)
 		sleep_ms(5);
-	sleep_ms(50);
-	ws = worker_state(&e, wid);
+	ws = await_state(&e, wid, OSNIC_WS_SLEEPING, 2000);
 	cr_assert_eq(ws.state, OSNIC_WS_SLEEPING, "the worker blocked again is %s",
 		     state_name(ws.state));
 	cr_assert_eq(atomic_load(&w.on_ext), 1, "the worker did not run in the sched_ext class");
@@ -472,21 +480,13 @@ Test(sched_policy, worker_runs_on_rx_cpu_before_hogs)
 	struct env e;
 	__u32 wid = 3;
 
-	env_start(&e);
-	sleeper_start(&w);
-	sleeper_start(&o);
-	add_worker(&e, wid, w.tid);
-	add_service(&e, 1024, 0, &wid, 1);
-	w.ring_fd = e.ring_fd[wid];
-	atomic_store(&w.go, true);
-	atomic_store(&o.go, true);
-	hogs_start(&h, e.ncpus);
+	race_start(&e, &w, &o, &h, wid, 1024);
 
 	osnic_sched_stats(e.s, &before);
 	for (int i = 0; i < ROUNDS; i++) {
 		deliver(&e, wid, 2, 1, RING_FILL_THIS_CPU);
-		wlat[i] = wake_and_wait(&w, 'w');
-		olat[i] = wake_and_wait(&o, 'w');
+		wlat[i] = wake_and_wait(&w, 'w', false);
+		olat[i] = wake_and_wait(&o, 'w', false);
 		sleep_ms(3);
 	}
 	osnic_sched_stats(e.s, &after);
@@ -534,15 +534,7 @@ Test(sched_policy, worker_first_in_line_behind_rt_sender)
 	struct env e;
 	__u32 wid = 6;
 
-	env_start(&e);
-	sleeper_start(&w);
-	sleeper_start(&o);
-	add_worker(&e, wid, w.tid);
-	add_service(&e, 1024, 0, &wid, 1);
-	w.ring_fd = e.ring_fd[wid];
-	atomic_store(&w.go, true);
-	atomic_store(&o.go, true);
-	hogs_start(&h, e.ncpus);
+	race_start(&e, &w, &o, &h, wid, 1024);
 
 	/* This thread is the sender: RT, on one CPU, where it receives. */
 	cr_assert_eq(sched_getaffinity(0, sizeof(all), &all), 0);
@@ -555,8 +547,8 @@ Test(sched_policy, worker_first_in_line_behind_rt_sender)
 	osnic_sched_stats(e.s, &before);
 	for (int i = 0; i < ROUNDS; i++) {
 		deliver(&e, wid, 2, 1, RING_FILL_THIS_CPU);
-		wlat[i] = wake_and_sleep(&w, 'w');
-		olat[i] = wake_and_sleep(&o, 'w');
+		wlat[i] = wake_and_wait(&w, 'w', true);
+		olat[i] = wake_and_wait(&o, 'w', true);
 		sleep_ms(3);
 	}
 	osnic_sched_stats(e.s, &after);
@@ -601,15 +593,7 @@ Test(sched_policy, pending_worker_dispatched_first)
 	int first = 0;
 	char c = 'w';
 
-	env_start(&e);
-	sleeper_start(&w);
-	sleeper_start(&o);
-	add_worker(&e, wid, w.tid);
-	add_service(&e, 1024, 0, &wid, 1);
-	w.ring_fd = e.ring_fd[wid];
-	atomic_store(&w.go, true);
-	atomic_store(&o.go, true);
-	hogs_start(&h, e.ncpus);
+	race_start(&e, &w, &o, &h, wid, 1024);
 
 	osnic_sched_stats(e.s, &before);
 	for (int i = 0; i < ROUNDS; i++) {
@@ -663,23 +647,15 @@ Test(sched_policy, backlog_kicks_a_cpu)
 	struct env e;
 	__u32 wid = 5;
 
-	env_start(&e);
-	sleeper_start(&w);
-	sleeper_start(&o);
-	add_worker(&e, wid, w.tid);
 	/* Half of 64 lines: 16 records of 2 lines. */
-	add_service(&e, 64, 0, &wid, 1);
-	w.ring_fd = e.ring_fd[wid];
-	atomic_store(&w.go, true);
-	atomic_store(&o.go, true);
-	hogs_start(&h, e.ncpus);
+	race_start(&e, &w, &o, &h, wid, 64);
 
 	osnic_sched_stats(e.s, &before);
 	for (int i = 0; i < ROUNDS; i++) {
 		deliver(&e, wid, 2, 20, RING_FILL_THIS_CPU);
 		forget_rx(&e, wid);
-		wlat[i] = wake_and_wait(&w, 'w');
-		olat[i] = wake_and_wait(&o, 'w');
+		wlat[i] = wake_and_wait(&w, 'w', false);
+		olat[i] = wake_and_wait(&o, 'w', false);
 		sleep_ms(3);
 	}
 	osnic_sched_stats(e.s, &after);
