@@ -40,6 +40,7 @@ OUTSTANDING=${OUTSTANDING:-32}
 # socket's receive buffer. OSNIC_DEPTH=1024 measures the default.
 OSNIC_DEPTH=${OSNIC_DEPTH:-4096}
 SERVERS=${SERVERS:-"reuseport osnic tirpc busypoll"}
+WORKLOADS=${WORKLOADS:-"echo16 echo1k bimodal"}
 BPORT=${BPORT:-7700}
 # BENCH_RT=1 (default): the load generator and the servers run SCHED_FIFO
 # (chrt -f 10), so that other work on the machine (a VM, a compiler) does
@@ -152,7 +153,7 @@ in_osnic "$bin/osnicctl" iface attach "$srv_if" || { cat "$tmp/osnicd.log"; exit
 next_port() { BPORT=$((BPORT + 1)); }
 
 declare -A cap
-for wl in echo16 echo1k bimodal; do
+for wl in $WORKLOADS; do
 	# shellcheck disable=SC2046
 	set -- $(workload_args "$wl")
 	for s in $SERVERS; do
