@@ -107,7 +107,7 @@ OSNICCTL_OBJS	:= $(OBJ)/daemons/osnicctl.o $(OBJ)/daemons/json_writer.o
 TESTS		+= $(BUILD)/tests/ctl_app
 
 # ---- top-level targets -------------------------------------------------------
-.PHONY: all clean deps test check-unit check-bpf check-integration vmtest demo fuzz help
+.PHONY: all clean deps test check-unit check-bpf check-fuzz check-integration vmtest demo fuzz help
 
 all: $(LIBOSNIC) $(LOADER) $(TOOLS) $(TESTS)
 
@@ -117,6 +117,7 @@ help:
 	@echo 'make test       deps, build, unit tests, BPF tests (root), then vmtest'
 	@echo 'make check-unit only the Criterion unit tests'
 	@echo 'make check-bpf  only the BPF_PROG_TEST_RUN tests (root)'
+	@echo 'make check-fuzz every libFuzzer target for 10 s (XDR, netlink)'
 	@echo 'make check-integration  netns + veth tests: osnicd, demo service, real clients (root)'
 	@echo 'make vmtest     boot the sched_ext kernel once and run vmtest/ in it'
 	@echo 'make vmbench    p50/p99 under CPU hogs, osnic scheduler vs default, in the VM'
@@ -132,7 +133,7 @@ deps:
 # (SCX_KVER) are evaluated by a make that starts after it.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-integration
+	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-fuzz check-integration
 	$(Q)$(MAKE) --no-print-directory vmtest
 
 check-unit: $(BUILD)/tests/unit
@@ -142,6 +143,10 @@ check-unit: $(BUILD)/tests/unit
 check-bpf: $(BUILD)/tests/bpf
 	$(call msg,TEST,bpf)
 	$(Q)scripts/require-root.sh "BPF tests" && $(BUILD)/tests/bpf --jobs=1
+
+# A short run of every fuzzer (make fuzz runs them longer), so none rots.
+check-fuzz:
+	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_TIME=10
 
 # Each script builds its own namespaces and prints `N passed, N failed`;
 # tests/integration/run.sh runs them all and prints the total the same way.
@@ -174,7 +179,8 @@ bench: deps
 # it needs, instrumented (ASan, UBSan). Each runs FUZZ_TIME seconds from its
 # corpus directory under build/fuzz/.
 FUZZ_TIME	?= 30
-FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -std=gnu11 -D_GNU_SOURCE -Iinclude
+FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) -Wno-missing-field-initializers \
+		   -std=gnu11 -D_GNU_SOURCE -Iinclude
 FUZZERS		:= $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/*.c))
 
 $(BUILD)/fuzz/fuzz_xdr: tests/fuzz/fuzz_xdr.c lib/xdr.c include/osnic/xdr.h
@@ -182,11 +188,18 @@ $(BUILD)/fuzz/fuzz_xdr: tests/fuzz/fuzz_xdr.c lib/xdr.c include/osnic/xdr.h
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_xdr.c lib/xdr.c -o $@
 
+$(BUILD)/fuzz/fuzz_nl: tests/fuzz/fuzz_nl.c lib/nl.c include/osnic/nl.h include/osnic/abi.h
+	@mkdir -p $(dir $@)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_nl.c lib/nl.c -lmnl -o $@
+
+# tests/fuzz/seeds_X/, if there, seeds fuzz_X (read only; finds go to the corpus).
 fuzz: $(FUZZERS)
 	$(Q)for f in $(FUZZERS); do \
 		mkdir -p $$f.corpus; \
+		seeds=tests/fuzz/seeds_$${f##*/fuzz_}; [ -d $$seeds ] || seeds=; \
 		echo "  FUZZ     $$f ($(FUZZ_TIME) s)"; \
-		$$f -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -print_final_stats=0 $$f.corpus 2>$$f.log || \
+		$$f -max_total_time=$(FUZZ_TIME) -rss_limit_mb=2048 -print_final_stats=0 $$f.corpus $$seeds 2>$$f.log || \
 			{ tail -40 $$f.log; echo "fuzz: $$f found a problem (see $$f.log)" >&2; exit 1; }; \
 		grep -h '^Done' $$f.log; \
 	done
