@@ -346,9 +346,9 @@ static __always_inline void backlog_feedback(struct task_struct *p, const struct
 
 /*
  * Where a worker woken with pending calls goes first: the CPU that received
- * its last call, unless that CPU runs another worker or a kernel thread, or
- * the service holds its CPU limit. Idle, it takes the worker at once;
- * running ordinary user work, that work is preempted. Running a task of a
+ * its last call, unless that CPU runs another worker or the service holds
+ * its CPU limit. Idle, it takes the worker at once; running ordinary user
+ * work, that work is preempted. Running a kernel thread or a task of a
  * higher class (the softirq's RT sender, say), which sched_ext cannot
  * preempt, it gets the worker first in line: the ordinary task that class
  * preempted waits behind it. -1: no such placement.
@@ -371,9 +371,14 @@ static __always_inline s32 worker_place_rx_cpu(struct task_struct *p, const stru
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, WORKER_SLICE, 0);
 	} else {
 		c = cpu_ctx_of(cpu);
-		if (!c || c->runs == CPU_RUNS_WORKER || c->runs == CPU_RUNS_KERNEL ||
-		    svc_at_limit(tctx->svc, 0))
+		if (!c || c->runs == CPU_RUNS_WORKER || svc_at_limit(tctx->svc, 0))
 			return -1;
+		if (c->runs == CPU_RUNS_KERNEL) {
+			/* A kernel thread (ksoftirqd, say) is short: next in line, no preemption. */
+			stat_inc(&stats.worker_rx_head);
+			scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, WORKER_SLICE, SCX_ENQ_HEAD);
+			goto placed;
+		}
 		/*
 		 * ENQ_PREEMPT puts it at the head of the local DSQ and ends the
 		 * slice of the sched_ext task on the CPU, if one runs. Nothing
@@ -386,6 +391,7 @@ static __always_inline s32 worker_place_rx_cpu(struct task_struct *p, const stru
 		c->kick_pending = 1;
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, WORKER_SLICE, SCX_ENQ_PREEMPT);
 	}
+placed:
 	stat_inc(&stats.local_direct);
 	stat_inc(&stats.worker_placed_rx_cpu);
 	return cpu;

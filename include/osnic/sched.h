@@ -34,7 +34,7 @@ struct osnic_sched_stats {
 	__u64 worker_state_updates;	/* writes to osnic_worker_sched */
 	__u64 worker_placed_rx_cpu;	/* woken onto the CPU that received their call */
 	__u64 worker_rx_preempts;	/* ... there preempting ordinary user work */
-	__u64 worker_rx_head;	/* ... there first in line behind another class (RT) */
+	__u64 worker_rx_head;	/* ... there first in line behind a kthread or RT task */
 	__u64 worker_placed_idle;	/* with pending calls, onto another idle CPU */
 	__u64 worker_enqueued;		/* with pending calls, into the priority DSQ */
 	__u64 worker_dispatches;	/* moved from the priority DSQ to a local DSQ */
