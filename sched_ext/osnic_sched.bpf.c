@@ -15,12 +15,12 @@
  * - A worker with pending calls (its ring is not empty) comes first. Woken
  *   for a call, it goes to the CPU that received the call (XDP records it
  *   in osnic_worker_rx) when that CPU is idle or runs ordinary user work,
- *   which it then preempts, or a task of a higher class (RT), behind which
- *   it goes first in line; else to an idle CPU; else it waits in the
- *   priority queue, which every CPU serves before the fair one, and which
- *   ends the slice of ordinary work at the next tick. At the end
- *   of its slice it keeps its CPU while calls are still pending (after the
- *   workers already waiting in the priority queue).
+ *   which it then preempts, or a kernel thread or a task of a higher class
+ *   (RT), behind which it goes first in line; else to an idle CPU; else it
+ *   waits in the priority queue, which every CPU serves before the fair
+ *   one, and which ends the slice of ordinary work at the next tick. At the
+ *   end of its slice it keeps its CPU while calls are still pending (after
+ *   the workers already waiting in the priority queue).
  * - A service may hold at most max_cpus CPUs (osnic_services; 0: no limit).
  *   A worker whose service holds its limit is passed over in the priority
  *   queue while other tasks wait, and runs when nothing else does: an idle
