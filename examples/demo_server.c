@@ -45,6 +45,7 @@ struct options {
 	bool tirpc;
 	bool rpcgen_dispatch;
 	bool no_daemon;
+	bool no_gso;
 	bool quiet;
 };
 
@@ -52,13 +53,15 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: osnic-demo-server [--workers N] [--port P] [--transport osnic|tirpc]\n"
-		"                         [--dispatch native|rpcgen] [--no-daemon] [--quiet]\n"
+		"                         [--dispatch native|rpcgen] [--no-daemon] [--no-gso] [--quiet]\n"
 		"  --workers N      worker threads (osnic transport; default 1, at most %d)\n"
 		"  --port P         UDP port (default: a free one)\n"
 		"  --transport T    osnic (default) or tirpc (libtirpc's svc_run)\n"
 		"  --dispatch D     osnic: native handlers (default) or the rpcgen dispatch\n"
 		"                   function through the SVCXPRT adapter\n"
 		"  --no-daemon      osnic without osnicd: serve from the socket only\n"
+		"  --no-gso         osnic: send every reply on its own, never several to\n"
+		"                   one client in one UDP GSO send\n"
 		"  --quiet          no counters on exit\n"
 		"program %u (%#x) version %u; SIGINT/SIGTERM to stop\n",
 		MAX_WORKERS, DEMO_PROG, DEMO_PROG, DEMO_VERS);
@@ -85,6 +88,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "transport", required_argument, NULL, 't' },
 		{ "dispatch", required_argument, NULL, 'd' },
 		{ "no-daemon", no_argument, NULL, 'n' },
+		{ "no-gso", no_argument, NULL, 'G' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -92,7 +96,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int c;
 
 	*o = (struct options){ .workers = 1, .port = -1 };
-	while ((c = getopt_long(argc, argv, "w:p:t:d:nqh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "w:p:t:d:nGqh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			if (parse_int(optarg, 1, MAX_WORKERS, &o->workers))
@@ -116,6 +120,9 @@ static int parse_options(int argc, char **argv, struct options *o)
 			break;
 		case 'n':
 			o->no_daemon = true;
+			break;
+		case 'G':
+			o->no_gso = true;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -168,13 +175,14 @@ static void print_counters(struct osnic_svc_worker *w, int i)
 	fprintf(stderr,
 		"worker %d (tid %d): ring %llu, socket %llu, replies %llu, send errors %llu, "
 		"malformed ring %llu socket %llu, garbage %llu, system_err %llu, "
-		"batches %llu (max %llu), wakeups %llu\n",
+		"batches %llu (max %llu), wakeups %llu, gso replies %llu (fallbacks %llu)\n",
 		i, (int)osnic_worker_tid(w), (unsigned long long)c.ring_calls,
 		(unsigned long long)c.sock_calls, (unsigned long long)c.replies,
 		(unsigned long long)c.send_errors, (unsigned long long)c.ring_malformed,
 		(unsigned long long)c.sock_dropped, (unsigned long long)c.garbage_args,
 		(unsigned long long)c.system_err, (unsigned long long)c.ring_batches,
-		(unsigned long long)c.max_batch, (unsigned long long)c.wakeups);
+		(unsigned long long)c.max_batch, (unsigned long long)c.wakeups,
+		(unsigned long long)c.gso_replies, (unsigned long long)c.gso_fallbacks);
 }
 
 static int register_service(struct osnic *ctx, const struct options *o,
@@ -195,6 +203,7 @@ static int run_osnic(const struct options *o)
 		.procs = demo_osnic_procs,
 		.nprocs = demo_osnic_nprocs,
 		.reply_max = 8192,
+		.no_gso = o->no_gso,
 	};
 	struct osnic_svc *svc;
 	struct osnic *ctx;

@@ -45,6 +45,7 @@ struct osnic_svc {
 	uint64_t proc_mask;
 	void *data;
 	uint32_t reply_max;
+	bool no_gso;
 	bool rpcbind_set;
 	/*
 	 * The socket that holds the port from registration on. The first
@@ -66,15 +67,32 @@ struct osnic_svc {
 /* epoll_wait timeout: the loop comes back to check for stop. */
 #define OSNIC_POLL_TIMEOUT_MS	1000
 
+/*
+ * Replies to one client that leave as one UDP GSO send (UDP_SEGMENT) are
+ * at most this long each: 1500-byte MTU less IPv6 and UDP headers. A path
+ * with a smaller MTU makes the kernel refuse the send (EINVAL); the worker
+ * then resends those replies one by one and lowers its own limit below them.
+ */
+#define OSNIC_GSO_SEG_MAX	1452
+
 struct osnic_tx_slot {
 	uint8_t *buf;			/* reply_max bytes */
 	struct sockaddr_storage to;
-	struct iovec iov;
 	/* IPV6_PKTINFO / IP_PKTINFO: reply from the address the call came to. */
 	union {
 		char buf[64];
 		struct cmsghdr align;
 	} ctrl;
+};
+
+/* A pass's replies (lib/tx.c): prepared into slots, sent as messages. */
+struct osnic_tx {
+	struct osnic_tx_slot slot[OSNIC_BATCH];
+	struct iovec iov[OSNIC_BATCH];		/* by slot; a GSO send spans several */
+	struct mmsghdr msg[OSNIC_BATCH];
+	uint8_t first[OSNIC_BATCH];		/* by message: its first slot */
+	uint8_t segs[OSNIC_BATCH];		/* by message: replies it carries */
+	uint16_t gso_seg_max;			/* longest reply sent by GSO; 0: none */
 };
 
 struct osnic_rx_slot {
@@ -105,8 +123,7 @@ struct osnic_svc_worker {
 	sem_t started;
 	struct osnic_worker_counters counters;
 
-	struct osnic_tx_slot tx[OSNIC_BATCH];
-	struct mmsghdr txmsg[OSNIC_BATCH];
+	struct osnic_tx tx;
 	uint8_t *rxbuf;			/* OSNIC_RX_BATCH * OSNIC_RX_MAX */
 	struct osnic_rx_slot rx[OSNIC_RX_BATCH];
 	struct mmsghdr rxmsg[OSNIC_RX_BATCH];
@@ -128,6 +145,13 @@ struct osnic_svc_worker {
 /* lib/osnic.c */
 int osnic__svc_socket(int family, uint16_t port, uint16_t *bound_port, int *out_family);
 void osnic__set_errmsg(struct osnic *ctx, const char *msg);
+
+/* lib/tx.c */
+/* Reply i: len bytes in slot i's buffer, to slot i's address, ctrl_len bytes of its control. */
+void osnic__tx_prepare(struct osnic_tx *tx, unsigned int i, size_t len, socklen_t tolen,
+		       size_t ctrl_len);
+/* Send replies 0..n-1 on fd; counts replies, send_errors, gso_replies, gso_fallbacks. */
+void osnic__tx_send(struct osnic_tx *tx, int fd, unsigned int n, struct osnic_worker_counters *c);
 
 /* lib/worker.c */
 void osnic__worker_free(struct osnic_svc_worker *w);

@@ -192,6 +192,7 @@ int osnic_register(struct osnic *ctx, const struct osnic_service_def *def,
 	svc->vers = def->vers;
 	svc->data = def->data;
 	svc->reply_max = def->reply_max ? def->reply_max : OSNIC_REPLY_MAX_DEFAULT;
+	svc->no_gso = def->no_gso;
 	svc->port_fd = -1;
 	pthread_mutex_init(&svc->workers_lock, NULL);
 	err = svc_copy_procs(svc, def);

@@ -10,7 +10,8 @@
  *   loop:
  *     take up to OSNIC_BATCH committed records from the ring: no syscall;
  *     run each handler, its reply encoded into one of OSNIC_BATCH buffers;
- *     send all replies of the pass with one sendmmsg;
+ *     send all replies of the pass with one sendmmsg, those to one client
+ *       joined into UDP GSO sends (lib/tx.c);
  *     release the ring space (one store for the whole pass);
  *     while the ring stays busy, look at the socket every OSNIC_SOCK_EVERY
  *       passes (recvmmsg, MSG_DONTWAIT) so it cannot starve;
@@ -49,45 +50,6 @@ enum { EV_RING = 1, EV_SOCK, EV_STOP };
 static bool worker_stopping(const struct osnic_svc_worker *w)
 {
 	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE);
-}
-
-/* Hand n prepared replies to the kernel; a refused one is counted and skipped. */
-static void send_batch(struct osnic_svc_worker *w, unsigned int n)
-{
-	unsigned int sent = 0;
-	int r;
-
-	while (sent < n) {
-		r = sendmmsg(w->sock_fd, w->txmsg + sent, n - sent, 0);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			CNT_INC(&w->counters, send_errors);
-			sent++;
-			continue;
-		}
-		CNT_ADD(&w->counters, replies, r);
-		sent += r;
-	}
-}
-
-static void tx_prepare(struct osnic_svc_worker *w, unsigned int i, size_t len, socklen_t tolen,
-		       size_t ctrl_len)
-{
-	struct osnic_tx_slot *slot = &w->tx[i];
-	struct msghdr *mh = &w->txmsg[i].msg_hdr;
-
-	slot->iov.iov_base = slot->buf;
-	slot->iov.iov_len = len;
-	memset(mh, 0, sizeof(*mh));
-	mh->msg_name = &slot->to;
-	mh->msg_namelen = tolen;
-	mh->msg_iov = &slot->iov;
-	mh->msg_iovlen = 1;
-	if (ctrl_len) {
-		mh->msg_control = slot->ctrl.buf;
-		mh->msg_controllen = ctrl_len;
-	}
 }
 
 /*
@@ -137,7 +99,7 @@ static int serve_ring(struct osnic_svc_worker *w)
 			break;
 		}
 		handled++;
-		slot = &w->tx[nrep];
+		slot = &w->tx.slot[nrep];
 		n = osnic_serve_record(svc, rec, len, &slot->to, &tolen, slot->buf, svc->reply_max,
 				       &w->counters);
 		if (n <= 0)
@@ -146,7 +108,7 @@ static int serve_ring(struct osnic_svc_worker *w)
 			CNT_INC(&w->counters, send_errors);
 			continue;
 		}
-		tx_prepare(w, nrep++, n, tolen, 0);
+		osnic__tx_prepare(&w->tx, nrep++, n, tolen, 0);
 	}
 	if (handled) {
 		CNT_INC(&w->counters, ring_batches);
@@ -154,7 +116,7 @@ static int serve_ring(struct osnic_svc_worker *w)
 			__atomic_store_n(&w->counters.max_batch, handled, __ATOMIC_RELAXED);
 	}
 	if (nrep)
-		send_batch(w, nrep);
+		osnic__tx_send(&w->tx, w->sock_fd, nrep, &w->counters);
 	/* The records were read in place until here. */
 	osnic_ring_release(&w->ring);
 	return handled;
@@ -238,16 +200,17 @@ static void serve_socket(struct osnic_svc_worker *w, int rounds)
 				continue;
 			}
 			len = osnic_serve_datagram(svc, w->rx[i].iov.iov_base, w->rxmsg[i].msg_len,
-						   mh->msg_name, mh->msg_namelen, w->tx[nrep].buf,
+						   mh->msg_name, mh->msg_namelen, w->tx.slot[nrep].buf,
 						   svc->reply_max, &w->counters);
 			if (len <= 0)
 				continue;
-			memcpy(&w->tx[nrep].to, &w->rx[i].from, mh->msg_namelen);
-			tx_prepare(w, nrep, len, mh->msg_namelen, tx_pktinfo(&w->tx[nrep], mh));
+			memcpy(&w->tx.slot[nrep].to, &w->rx[i].from, mh->msg_namelen);
+			osnic__tx_prepare(&w->tx, nrep, len, mh->msg_namelen,
+					  tx_pktinfo(&w->tx.slot[nrep], mh));
 			nrep++;
 		}
 		if (nrep)
-			send_batch(w, nrep);
+			osnic__tx_send(&w->tx, w->sock_fd, nrep, &w->counters);
 		if (n < OSNIC_RX_BATCH)
 			return;
 	}
@@ -388,7 +351,7 @@ void osnic__worker_free(struct osnic_svc_worker *w)
 		close(w->epoll_fd);
 	if (w->stop_fd >= 0)
 		close(w->stop_fd);
-	free(w->tx[0].buf);
+	free(w->tx.slot[0].buf);
 	free(w->rxbuf);
 	sem_destroy(&w->started);
 	free(w);
@@ -409,6 +372,7 @@ int osnic_worker_create(struct osnic_svc *svc, struct osnic_svc_worker **out)
 	if (!w)
 		return -ENOMEM;
 	w->svc = svc;
+	w->tx.gso_seg_max = svc->no_gso ? 0 : OSNIC_GSO_SEG_MAX;
 	w->ring_fd = w->sock_fd = w->epoll_fd = w->stop_fd = -1;
 	sem_init(&w->started, 0, 0);
 
@@ -420,7 +384,7 @@ int osnic_worker_create(struct osnic_svc *svc, struct osnic_svc_worker **out)
 		goto err_free;
 	}
 	for (i = 0; i < OSNIC_BATCH; i++)
-		w->tx[i].buf = txbuf + (size_t)i * svc->reply_max;
+		w->tx.slot[i].buf = txbuf + (size_t)i * svc->reply_max;
 
 	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);

@@ -106,6 +106,7 @@ struct osnic_service_def {
 	uint32_t depth_lines;		/* ring depth per worker; 0: osnicd's default */
 	uint32_t svc_flags;		/* OSNIC_SVC_F_* from abi.h, for osnicd */
 	bool no_rpcbind;		/* do not pmap_set / pmap_unset */
+	bool no_gso;			/* send every reply on its own (no UDP_SEGMENT) */
 };
 
 /* osnic_init_opts() flags */
@@ -170,6 +171,8 @@ struct osnic_worker_counters {
 	uint64_t max_batch;		/* most records in one pass */
 	uint64_t wakeups;		/* epoll_wait returned events */
 	uint64_t timeouts;		/* epoll_wait timed out */
+	uint64_t gso_replies;		/* replies sent several to one UDP GSO send */
+	uint64_t gso_fallbacks;		/* GSO sends refused, their replies resent singly */
 };
 
 void osnic_worker_counters(const struct osnic_svc_worker *w, struct osnic_worker_counters *c);

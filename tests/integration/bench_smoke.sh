@@ -7,6 +7,8 @@
 # busy-polling server (osnic-bench-server). Each is called at a low rate in
 # open loop and briefly in closed loop; every answer is checked by the load
 # generator (ECHO's length, ADD's sum, SPIN's value) and none may be lost.
+# For osnic also: replies to a client with many calls in flight leave by
+# UDP GSO (several to one send), and not with --no-gso.
 # Kept to ~10 s: it also runs in the VM under TCG emulation.
 #
 # Needs root. BUILD= selects the build directory.
@@ -79,6 +81,33 @@ check "osnicd answers" in_osnic "$bin/osnicctl" daemon info
 check "osnicctl iface attach $srv_if" in_osnic "$bin/osnicctl" iface attach "$srv_if"
 server_exec=(nsenter --target "$holder_pid" --mount --net)
 start_server --transport osnic --workers 2 --port "$BPORT" && smoke osnic
+
+# gso_replies summed over the workers' exit lines in the server's stderr.
+gso_replies() { sed -n 's/.*gso replies \([0-9]*\).*/\1/p' "$tmp/server.err" | awk '{ s += $1 } END { print s + 0 }'; }
+
+# Replies to one client in one pass leave as one UDP GSO send: with 16
+# calls in flight from one socket, a worker finds several at once.
+check_out "osnic: closed loop, 16 outstanding: answers right" \
+	'closed [0-9]+ calls/s, sent [0-9]+ answered [1-9][0-9]* bad 0' \
+	lg -d 0.3 -o 16 -P echo -s 16
 stop_server
+n=$(gso_replies)
+if [ "${n:-0}" -gt 0 ] && ! grep -q 'send errors [1-9]' "$tmp/server.err"; then
+	pass "osnic: $n replies left several to a UDP GSO send, no send errors"
+else
+	fail "osnic: replies left several to a UDP GSO send, no send errors" "$(cat "$tmp/server.err")"
+fi
+BPORT=$((BPORT + 1))
+start_server --transport osnic --workers 1 --no-gso --port "$BPORT" &&
+	check_out "osnic --no-gso: closed loop, 16 outstanding: answers right" \
+		'closed [0-9]+ calls/s, sent [0-9]+ answered [1-9][0-9]* bad 0' \
+		lg -d 0.3 -o 16 -P echo -s 16
+stop_server
+n=$(gso_replies)
+if [ "$n" = 0 ]; then
+	pass "osnic --no-gso: no reply left by GSO"
+else
+	fail "osnic --no-gso: no reply left by GSO" "$(cat "$tmp/server.err")"
+fi
 
 finish
