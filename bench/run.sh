@@ -34,6 +34,14 @@ else
 fi
 CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
+# SERVER_THREADS=N: N osnic workers and N reuseport/busypoll threads, thread
+# i pinned to CPU SERVER_CPU+i; tirpc has one thread (on any of those CPUs).
+SERVER_THREADS=${SERVER_THREADS:-1}
+set_server_cpus() {	# set_server_cpus FIRST THREADS
+	server_first=$1 server_threads=$2 server_cpus=$1
+	[ "$2" -gt 1 ] && server_cpus=$1-$(($1 + $2 - 1))
+}
+set_server_cpus "$SERVER_CPU" "$SERVER_THREADS"
 OUTSTANDING=${OUTSTANDING:-32}
 # osnicd's ring depth per worker, in 64-byte lines: its default (1024) holds
 # ~500 small calls or ~40 of 1 KiB; 4096 (the most, 256 KiB) is closer to a
@@ -54,6 +62,7 @@ spid=
 
 cleanup() {
 	set +e
+	[ -n "${perf_pid:-}" ] && kill -INT "$perf_pid" 2>/dev/null
 	stop_bench_server
 	common_cleanup
 }
@@ -73,18 +82,19 @@ stop_bench_server() {
 start_bench_server() {
 	local kind=$1
 	case $kind in
-	osnic)
-		nsenter --target "$holder_pid" --mount --net "${rt[@]}" taskset -c "$SERVER_CPU" \
-			"$bin/osnic-demo-server" --transport osnic --workers 1 --port "$BPORT" \
-			--quiet >"$tmp/srv.out" 2>"$tmp/srv.err" &
+	osnic | osnic-nogso)
+		nsenter --target "$holder_pid" --mount --net "${rt[@]}" taskset -c "$server_cpus" \
+			"$bin/osnic-demo-server" --transport osnic --workers "$server_threads" \
+			--pin "$server_first" --port "$BPORT" \
+			$([ "$kind" = osnic-nogso ] && echo --no-gso) >"$tmp/srv.out" 2>"$tmp/srv.err" &
 		;;
 	tirpc)
-		ip netns exec "$srv" "${rt[@]}" taskset -c "$SERVER_CPU" "$bin/osnic-demo-server" \
+		ip netns exec "$srv" "${rt[@]}" taskset -c "$server_cpus" "$bin/osnic-demo-server" \
 			--transport tirpc --port "$BPORT" >"$tmp/srv.out" 2>"$tmp/srv.err" &
 		;;
 	reuseport | busypoll)
-		ip netns exec "$srv" "${rt[@]}" "$bin/osnic-bench-server" --mode "$kind" --threads 1 \
-			--cpu "$SERVER_CPU" --port "$BPORT" >"$tmp/srv.out" 2>"$tmp/srv.err" &
+		ip netns exec "$srv" "${rt[@]}" "$bin/osnic-bench-server" --mode "$kind" --threads "$server_threads" \
+			--cpu "$server_first" --port "$BPORT" >"$tmp/srv.out" 2>"$tmp/srv.err" &
 		;;
 	esac
 	spid=$!
@@ -100,7 +110,7 @@ start_bench_server() {
 		return 1
 	fi
 	cpu_pids=(--cpu-pid "$spid")
-	[ "$kind" = osnic ] && cpu_pids+=(--cpu-pid "$osnicd_pid")
+	case $kind in osnic*) cpu_pids+=(--cpu-pid "$osnicd_pid") ;; esac
 	# Warm up (ARP, caches); not recorded.
 	in_cli "$bin/osnic-loadgen" -q -d 0.3 -P add "$srv_ip" "$BPORT" >/dev/null 2>&1
 	return 0
@@ -114,6 +124,31 @@ load() {
 	in_cli "${rt[@]}" taskset -c "$CLIENT_CPU" "$bin/osnic-loadgen" --label "$label" \
 		--csv "$out/results.csv" --stat-cpu "$SERVER_CPU" "${cpu_pids[@]}" \
 		"$@" "$srv_ip" "$BPORT" | sed 's/^/  /'
+}
+
+# BENCH_PERF=1: a system-wide perf profile (call graphs) of each closed-loop
+# run, reported for the client's and the server's CPU into
+# perf-SERVER-WORKLOAD-cpuN.txt (perf report -i perf-*.data for more).
+perf_pid=
+perf_name=
+perf_start() {
+	[ "${BENCH_PERF:-0}" = 1 ] || return 0
+	perf_name=$1
+	perf record -q -a -g -F 4999 -o "$out/perf-$perf_name.data" >/dev/null 2>&1 &
+	perf_pid=$!
+	sleep 0.3
+}
+perf_stop() {
+	local cpu
+	[ -n "$perf_pid" ] || return 0
+	kill -INT "$perf_pid"
+	wait "$perf_pid" 2>/dev/null
+	perf_pid=
+	for cpu in "$CLIENT_CPU" "$SERVER_CPU"; do
+		perf report -q -i "$out/perf-$perf_name.data" --no-children -C "$cpu" \
+			--sort comm,dso,sym --percent-limit 0.5 -g none \
+			>"$out/perf-$perf_name-cpu$cpu.txt" 2>/dev/null
+	done
 }
 
 # The throughput of the last results.csv row.
@@ -138,7 +173,7 @@ mkdir -p "$out/cdf"
 	echo "kernel: $(uname -r)"
 	echo "cpu: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs"
 	echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "quick: $QUICK, run ${RUN_S}s per point, idle ${IDLE_S}s, client CPU $CLIENT_CPU, server CPU $SERVER_CPU, closed loop $OUTSTANDING outstanding, osnicd --depth $OSNIC_DEPTH, SCHED_FIFO ${BENCH_RT:-1}"
+	echo "quick: $QUICK, run ${RUN_S}s per point, idle ${IDLE_S}s, client CPU $CLIENT_CPU, server CPUs $server_cpus ($SERVER_THREADS threads), closed loop $OUTSTANDING outstanding, osnicd --depth $OSNIC_DEPTH, SCHED_FIFO ${BENCH_RT:-1}"
 } >"$out/machine.txt"
 cat "$out/machine.txt"
 
@@ -157,12 +192,15 @@ for wl in $WORKLOADS; do
 	# shellcheck disable=SC2046
 	set -- $(workload_args "$wl")
 	for s in $SERVERS; do
-		say "$wl on $s"
+		say "$wl on $s ($server_threads thread(s), CPUs $server_cpus)"
 		next_port
 		start_bench_server "$s" || continue
+		perf_start "$s-$wl"
 		load "$s/$wl/max" -d "$RUN_S" -o "$OUTSTANDING" "$@"
-		[ "$s" = reuseport ] && cap[$wl]=$(last_tput)
-		c=${cap[$wl]:-$(last_tput)}
+		perf_stop
+		own=$(last_tput)
+		[ "$s" = reuseport ] && cap[$wl]=$own
+		c=${cap[$wl]:-$own}
 		if [ "${c:-0}" -le 0 ]; then
 			echo "  no capacity measured: skipping the open-loop runs"
 			stop_bench_server
@@ -172,18 +210,21 @@ for wl in $WORKLOADS; do
 			load "$s/$wl/load$pct" -m open -r $((c * pct / 100)) -d "$RUN_S" \
 				--cdf "$out/cdf/$s-$wl-$pct.dat" "$@"
 		done
+		# The p99 bound sweep goes up to each server's own capacity.
 		if [ "$wl" = bimodal ]; then
 			for f in $SWEEP; do
-				load "$s/$wl/sweep$f" -m open -r "$(awk -v c="$c" -v f="$f" 'BEGIN { printf "%d", c * f }')" \
+				load "$s/$wl/sweep$f" -m open -r "$(awk -v c="${own:-$c}" -v f="$f" 'BEGIN { printf "%d", c * f }')" \
 					-d "$RUN_S" "$@"
 			done
 		fi
-		if [ "$s" = osnic ]; then
-			in_osnic "$bin/osnicctl" stats >"$out/osnic-stats-$wl.txt" 2>&1
+		case $s in osnic*)
+			in_osnic "$bin/osnicctl" stats >"$out/$s-stats-$wl.txt" 2>&1
 			stop_bench_server
+			cp "$tmp/srv.err" "$out/$s-workers-$wl.txt"
 			sleep 0.2
-			in_osnic "$bin/osnicctl" service list >"$out/osnic-services-after-$wl.txt" 2>&1
-		fi
+			in_osnic "$bin/osnicctl" service list >"$out/$s-services-after-$wl.txt" 2>&1
+			;;
+		esac
 		stop_bench_server
 	done
 done

@@ -20,6 +20,9 @@ with open(os.path.join(out, "results.csv")) as f:
         s, wl, kind = r["label"].split("/")
         runs.setdefault((s, wl), {})[kind] = r
 
+# Variants run with SERVERS=... (osnic-nogso) get columns after the four.
+SERVERS += sorted({s for s, _ in runs} - set(SERVERS))
+
 idle = {}
 if os.path.exists(os.path.join(out, "idle.csv")):
     with open(os.path.join(out, "idle.csv")) as f:

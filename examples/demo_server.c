@@ -22,6 +22,7 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,13 +48,15 @@ struct options {
 	bool no_daemon;
 	bool no_gso;
 	bool quiet;
+	int pin;		/* -1: no pinning */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: osnic-demo-server [--workers N] [--port P] [--transport osnic|tirpc]\n"
-		"                         [--dispatch native|rpcgen] [--no-daemon] [--no-gso] [--quiet]\n"
+		"                         [--dispatch native|rpcgen] [--no-daemon] [--no-gso]\n"
+		"                         [--pin CPU] [--quiet]\n"
 		"  --workers N      worker threads (osnic transport; default 1, at most %d)\n"
 		"  --port P         UDP port (default: a free one)\n"
 		"  --transport T    osnic (default) or tirpc (libtirpc's svc_run)\n"
@@ -62,6 +65,7 @@ static void usage(FILE *f)
 		"  --no-daemon      osnic without osnicd: serve from the socket only\n"
 		"  --no-gso         osnic: send every reply on its own, never several to\n"
 		"                   one client in one UDP GSO send\n"
+		"  --pin CPU        osnic: pin worker i to CPU+i (default: not pinned)\n"
 		"  --quiet          no counters on exit\n"
 		"program %u (%#x) version %u; SIGINT/SIGTERM to stop\n",
 		MAX_WORKERS, DEMO_PROG, DEMO_PROG, DEMO_VERS);
@@ -89,14 +93,15 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "dispatch", required_argument, NULL, 'd' },
 		{ "no-daemon", no_argument, NULL, 'n' },
 		{ "no-gso", no_argument, NULL, 'G' },
+		{ "pin", required_argument, NULL, 'c' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	int c;
 
-	*o = (struct options){ .workers = 1, .port = -1 };
-	while ((c = getopt_long(argc, argv, "w:p:t:d:nGqh", longopts, NULL)) != -1) {
+	*o = (struct options){ .workers = 1, .port = -1, .pin = -1 };
+	while ((c = getopt_long(argc, argv, "w:p:t:d:nGc:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'w':
 			if (parse_int(optarg, 1, MAX_WORKERS, &o->workers))
@@ -124,6 +129,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 		case 'G':
 			o->no_gso = true;
 			break;
+		case 'c':
+			if (parse_int(optarg, 0, CPU_SETSIZE - MAX_WORKERS, &o->pin))
+				goto bad;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -142,7 +151,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	return 0;
 bad:
 	fprintf(stderr, "Error: bad value for --%s: %s\n",
-		c == 'w' ? "workers" : c == 'p' ? "port" : c == 't' ? "transport" : "dispatch",
+		c == 'w' ? "workers" : c == 'p' ? "port" : c == 't' ? "transport" :
+		c == 'c' ? "pin" : "dispatch",
 		optarg);
 	return -1;
 }
@@ -183,6 +193,19 @@ static void print_counters(struct osnic_svc_worker *w, int i)
 		(unsigned long long)c.system_err, (unsigned long long)c.ring_batches,
 		(unsigned long long)c.max_batch, (unsigned long long)c.wakeups,
 		(unsigned long long)c.gso_replies, (unsigned long long)c.gso_fallbacks);
+}
+
+static int pin_worker(struct osnic_svc_worker *w, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(osnic_worker_tid(w), sizeof(set), &set)) {
+		fprintf(stderr, "Error: cannot pin a worker to CPU %d: %s\n", cpu, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int register_service(struct osnic *ctx, const struct options *o,
@@ -236,6 +259,11 @@ static int run_osnic(const struct options *o)
 		if (err) {
 			fprintf(stderr, "Error: cannot start worker %d: %s%s%s\n", n,
 				strerror(-err), *osnic_errmsg(ctx) ? ": " : "", osnic_errmsg(ctx));
+			break;
+		}
+		if (o->pin >= 0 && pin_worker(w[n], o->pin + n)) {
+			osnic_worker_stop(w[n]);
+			osnic_worker_join(w[n]);
 			break;
 		}
 	}
