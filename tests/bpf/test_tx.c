@@ -107,6 +107,16 @@ static void expect_reply(int r, unsigned int i, size_t len)
 	cr_assert_eq(got[len - 1], (uint8_t)('a' + i), "receiver %d, reply %u: its tail", r, i);
 }
 
+/* Send replies 0..n-1, all len bytes to receiver r, and see each arrive. */
+static void send_and_receive(unsigned int n, int r, size_t len)
+{
+	unsigned int i;
+
+	osnic__tx_send(&tx, sender, n, &cnt);
+	for (i = 0; i < n; i++)
+		expect_reply(r, i, len);
+}
+
 static void expect_nothing_more(int r)
 {
 	uint8_t got[BUF];
@@ -121,13 +131,11 @@ Test(tx, a_run_to_one_client_is_one_send)
 
 	for (i = 0; i < 8; i++)
 		reply(i, 0, 100);
-	osnic__tx_send(&tx, sender, 8, &cnt);
+	send_and_receive(8, 0, 100);
 	cr_expect_eq(tx.segs[0], 8, "all eight in the first message");
 	cr_expect_eq(cnt.replies, 8);
 	cr_expect_eq(cnt.gso_replies, 8);
 	cr_expect_eq(cnt.send_errors + cnt.gso_fallbacks, 0);
-	for (i = 0; i < 8; i++)
-		expect_reply(0, i, 100);
 	expect_nothing_more(0);
 }
 
@@ -173,11 +181,9 @@ Test(tx, replies_with_control_data_stay_single)
 		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
 		osnic__tx_prepare(&tx, i, 100, sizeof(rcv_addr[0]), CMSG_SPACE(sizeof(pi)));
 	}
-	osnic__tx_send(&tx, sender, 4, &cnt);
+	send_and_receive(4, 0, 100);
 	cr_expect_eq(cnt.replies, 4);
 	cr_expect_eq(cnt.gso_replies, 0);
-	for (i = 0; i < 4; i++)
-		expect_reply(0, i, 100);
 }
 
 Test(tx, off_sends_every_reply_alone)
@@ -187,13 +193,11 @@ Test(tx, off_sends_every_reply_alone)
 	tx.gso_seg_max = 0;
 	for (i = 0; i < 4; i++)
 		reply(i, 0, 100);
-	osnic__tx_send(&tx, sender, 4, &cnt);
+	send_and_receive(4, 0, 100);
 	for (i = 0; i < 4; i++)
 		cr_expect_eq(tx.segs[i], 1);
 	cr_expect_eq(cnt.replies, 4);
 	cr_expect_eq(cnt.gso_replies, 0);
-	for (i = 0; i < 4; i++)
-		expect_reply(0, i, 100);
 }
 
 /*
@@ -209,28 +213,22 @@ Test(tx, too_long_for_the_path_falls_back_and_remembers)
 	lo_set(1100);
 	for (i = 0; i < 4; i++)
 		reply(i, 0, 1200);
-	osnic__tx_send(&tx, sender, 4, &cnt);
+	send_and_receive(4, 0, 1200);
 	cr_expect_eq(cnt.gso_fallbacks, 1);
 	cr_expect_eq(cnt.replies, 4);
 	cr_expect_eq(cnt.send_errors, 0);
 	cr_expect_eq(cnt.gso_replies, 0);
 	cr_expect_eq(tx.gso_seg_max, 1199);
-	for (i = 0; i < 4; i++)
-		expect_reply(0, i, 1200);
 
 	for (i = 0; i < 4; i++)
 		reply(i, 0, 1200);
-	osnic__tx_send(&tx, sender, 4, &cnt);
+	send_and_receive(4, 0, 1200);
 	cr_expect_eq(cnt.gso_fallbacks, 1, "not tried again at that length");
-	for (i = 0; i < 4; i++)
-		expect_reply(0, i, 1200);
 
 	for (i = 0; i < 4; i++)
 		reply(i, 0, 1000);
-	osnic__tx_send(&tx, sender, 4, &cnt);
+	send_and_receive(4, 0, 1000);
 	cr_expect_eq(cnt.gso_replies, 4);
 	cr_expect_eq(cnt.replies, 12);
-	for (i = 0; i < 4; i++)
-		expect_reply(0, i, 1000);
 	expect_nothing_more(0);
 }
