@@ -70,7 +70,7 @@ struct osnic_svc {
 /*
  * Replies to one client that leave as one UDP GSO send (UDP_SEGMENT) are
  * at most this long each: 1500-byte MTU less IPv6 and UDP headers. A path
- * with a smaller MTU makes the kernel refuse the send (EINVAL); the worker
+ * with a smaller MTU makes the kernel refuse the send (EMSGSIZE); the worker
  * then resends those replies one by one and lowers its own limit below them.
  */
 #define OSNIC_GSO_SEG_MAX	1452

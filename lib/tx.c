@@ -12,7 +12,7 @@
  * own control data (the socket path's PKTINFO) stay single.
  *
  * A GSO send is refused as a whole if one datagram of it would not fit the
- * path's MTU (EMSGSIZE; EINVAL before Linux 6.10); its replies are then
+ * path's MTU (EMSGSIZE; EINVAL on older kernels); its replies are then
  * sent one by one, as they would have been without GSO, and the worker
  * stays below that length from then on. Any other refusal turns GSO off.
  */
