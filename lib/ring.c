@@ -30,6 +30,7 @@ int osnic_ring_init(struct osnic_ring *r, unsigned long *consumer_pos,
 	r->cons = __atomic_load_n(consumer_pos, __ATOMIC_ACQUIRE);
 	r->prod = r->cons;
 	r->published = r->cons;
+	r->last = r->cons;
 	return 0;
 }
 
@@ -109,6 +110,7 @@ int osnic_ring_next(struct osnic_ring *r, const void **rec, uint32_t *len)
 		r->cons += adv;
 		if (word & OSNIC_RINGBUF_DISCARD_BIT)
 			continue;
+		r->last = r->cons - adv;
 		*rec = hdr + RING_HDR_SZ;
 		*len = n;
 		return 1;
@@ -123,10 +125,20 @@ void osnic_ring_release(struct osnic_ring *r)
 	r->published = r->cons;
 }
 
+void osnic_ring_release_busy(struct osnic_ring *r)
+{
+	/* Positions only grow; compared as a distance, like the kernel's. */
+	if ((long)(r->last - r->published) <= 0)
+		return;
+	__atomic_store_n(r->consumer_pos, r->last, __ATOMIC_RELEASE);
+	r->published = r->last;
+}
+
 void osnic_ring_skip_all(struct osnic_ring *r)
 {
 	r->prod = __atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE);
 	r->cons = r->prod;
+	r->last = r->cons;
 	osnic_ring_release(r);
 }
 
@@ -144,6 +156,21 @@ bool osnic_ring_idle(struct osnic_ring *r)
 	word = __atomic_load_n((const uint32_t *)(r->data + (r->cons & r->mask)),
 			       __ATOMIC_ACQUIRE);
 	return word & OSNIC_RINGBUF_BUSY_BIT;
+}
+
+bool osnic_ring_ready(const struct osnic_ring *r)
+{
+	uint32_t word;
+
+	if (r->prod != r->cons)
+		goto check;
+	if (__atomic_load_n(r->producer_pos, __ATOMIC_ACQUIRE) == r->cons)
+		return false;
+check:
+	/* Pairs with the xchg that commits the record. */
+	word = __atomic_load_n((const uint32_t *)(r->data + (r->cons & r->mask)),
+			       __ATOMIC_ACQUIRE);
+	return !(word & OSNIC_RINGBUF_BUSY_BIT);
 }
 
 unsigned long osnic_ring_backlog(const struct osnic_ring *r)

@@ -12,7 +12,8 @@
  *     run each handler, its reply encoded into one of OSNIC_BATCH buffers;
  *     send all replies of the pass with one sendmmsg, those to one client
  *       joined into UDP GSO sends (lib/tx.c);
- *     release the ring space (one store for the whole pass);
+ *     release the ring space (one store for the whole pass) but for the
+ *       last record, so that no wake-up is sent while we are awake;
  *     while the ring stays busy, look at the socket every OSNIC_SOCK_EVERY
  *       passes (recvmmsg, MSG_DONTWAIT) so it cannot starve;
  *     when the ring is empty: publish the consumer position, full barrier,
@@ -117,8 +118,12 @@ static int serve_ring(struct osnic_svc_worker *w)
 	}
 	if (nrep)
 		osnic__tx_send(&w->tx, w->sock_fd, nrep, &w->counters);
-	/* The records were read in place until here. */
-	osnic_ring_release(&w->ring);
+	/*
+	 * The records were read in place until here. The last one stays
+	 * unreleased: the kernel then sends no wake-up for what comes while we
+	 * are awake; osnic_ring_idle() releases it before we sleep.
+	 */
+	osnic_ring_release_busy(&w->ring);
 	return handled;
 }
 
@@ -313,6 +318,7 @@ static void worker_detach(struct osnic_svc_worker *w)
 	if (w->ring_mapped) {
 		while (serve_ring(w) > 0)
 			;
+		osnic_ring_release(&w->ring);
 		osnic_ring_unmap(&w->ring);
 		w->ring_mapped = false;
 	}

@@ -21,6 +21,13 @@
  * wake-up is generated for the records that queue up behind it; and the
  * producer sees one cache-line write per batch instead of one per record.
  *
+ * A consumer that stays awake after a batch should use
+ * osnic_ring_release_busy() instead: it frees everything but the last
+ * record taken, so the published position stays behind the producer's and
+ * no record committed meanwhile wakes anybody. Each such wake-up is an
+ * irq_work on the producer's CPU (a self-IPI, a VM exit in a guest) spent
+ * for a consumer that was not asleep.
+ *
  * Before sleeping the caller must use osnic_ring_idle(): it releases, then
  * re-reads the producer side after a full barrier. That pairs with the
  * kernel's commit (an xchg of the header, then a read of consumer_pos): either
@@ -46,6 +53,7 @@ struct osnic_ring {
 	unsigned long cons;	/* next record to read; published by release */
 	unsigned long prod;	/* producer position as last read */
 	unsigned long published;	/* consumer position as last released */
+	unsigned long last;	/* where the last record returned starts */
 	/* Set by osnic_ring_map() only. */
 	void *cons_map;
 	void *prod_map;
@@ -80,6 +88,13 @@ int osnic_ring_next(struct osnic_ring *r, const void **rec, uint32_t *len);
 /* Publish the consumer position: everything returned so far is freed. */
 void osnic_ring_release(struct osnic_ring *r);
 
+/*
+ * Publish the consumer position up to the start of the last record
+ * returned, for a consumer that goes on without sleeping (see above). The
+ * published position never moves back; osnic_ring_idle() releases the rest.
+ */
+void osnic_ring_release_busy(struct osnic_ring *r);
+
 /* Give up on everything up to the producer position (after -EBADMSG). */
 void osnic_ring_skip_all(struct osnic_ring *r);
 
@@ -88,6 +103,12 @@ void osnic_ring_skip_all(struct osnic_ring *r);
  * consume and it is safe to sleep until the ring's fd is readable.
  */
 bool osnic_ring_idle(struct osnic_ring *r);
+
+/*
+ * Without consuming or releasing anything: true if osnic_ring_next() has a
+ * record to return or skip (the next one is committed). For polling.
+ */
+bool osnic_ring_ready(const struct osnic_ring *r);
 
 /* Bytes between the consumer and the producer position (records queued). */
 unsigned long osnic_ring_backlog(const struct osnic_ring *r);

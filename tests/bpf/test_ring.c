@@ -202,6 +202,40 @@ Test(ring_bpf, wakes_only_a_consumer_that_caught_up)
 	close(ep);
 }
 
+/*
+ * What the worker does while it stays awake: osnic_ring_release_busy keeps
+ * the last record taken, so the kernel sees a consumer behind and queues no
+ * irq_work (no wake-up) for the records committed meanwhile, pass after
+ * pass. osnic_ring_idle releases it; the next record wakes.
+ */
+Test(ring_bpf, release_busy_sends_no_wake_ups)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	const void *rec;
+	uint32_t len;
+	int ep, i;
+
+	ep = epoll_create1(0);
+	cr_assert_geq(ep, 0);
+	cr_assert_eq(epoll_ctl(ep, EPOLL_CTL_ADD, bpf_map__fd(skel->maps.ring), &ev), 0);
+	cr_assert(osnic_ring_idle(&ring));
+	cr_assert_eq(write_simple(2, 1), 0);
+	cr_assert_eq(epoll_wait(ep, &ev, 1, 1000), 1, "the first record wakes");
+	for (i = 0; i < 3; i++) {
+		cr_assert_eq(osnic_ring_next(&ring, &rec, &len), 1);
+		cr_assert_eq(osnic_ring_next(&ring, &rec, &len), 0);
+		osnic_ring_release_busy(&ring);
+		cr_assert_eq(write_simple(2, 2 + i), 0);
+		cr_assert_eq(epoll_wait(ep, &ev, 1, 100), 0, "pass %d: no wake-up", i);
+	}
+	cr_assert_eq(osnic_ring_next(&ring, &rec, &len), 1);
+	cr_assert(osnic_ring_idle(&ring));
+	cr_assert_eq(*ring.consumer_pos, *ring.producer_pos);
+	cr_assert_eq(write_simple(2, 9), 0);
+	cr_assert_eq(epoll_wait(ep, &ev, 1, 1000), 1, "idle: the next record wakes");
+	close(ep);
+}
+
 static int h_add(const struct osnic_call *call, struct xdr_dec *args, struct xdr_enc *res);
 
 /* A record written like XDP writes it, served like a worker serves it. */

@@ -178,6 +178,65 @@ Test(ring, discarded_records_are_skipped)
 	cr_assert_eq(fr.consumer_pos, fr.producer_pos);
 }
 
+/*
+ * osnic_ring_release_busy frees all but the last record taken, so that the
+ * published position stays behind the producer's; it never moves back, and
+ * osnic_ring_idle releases the rest.
+ */
+Test(ring, release_busy_keeps_the_last_record)
+{
+	const void *rec;
+	uint32_t len;
+	uint8_t *d;
+
+	osnic_ring_release_busy(&ring);
+	cr_assert_eq(fr.consumer_pos, 0, "nothing taken, nothing released");
+	produce(16, 1);
+	produce(16, 2);
+	cr_assert_eq(osnic_ring_next(&ring, &rec, &len), 1);
+	cr_assert_eq(osnic_ring_next(&ring, &rec, &len), 1);
+	osnic_ring_release_busy(&ring);
+	cr_assert_eq(fr.consumer_pos, rec_span(16), "the second record stays unreleased");
+	cr_assert_eq(osnic_ring_next(&ring, &rec, &len), 0);
+	osnic_ring_release_busy(&ring);
+	cr_assert_eq(fr.consumer_pos, rec_span(16));
+
+	/* A pass that only skips a discarded record does not move it back. */
+	d = produce_reserve(16);
+	produce_commit(d, true);
+	cr_assert_eq(osnic_ring_next(&ring, &rec, &len), 0);
+	osnic_ring_release_busy(&ring);
+	cr_assert_eq(fr.consumer_pos, rec_span(16));
+
+	produce(16, 3);
+	cr_assert_eq(osnic_ring_next(&ring, &rec, &len), 1);
+	osnic_ring_release_busy(&ring);
+	cr_assert_eq(fr.consumer_pos, 3 * rec_span(16));
+	cr_assert(osnic_ring_idle(&ring));
+	cr_assert_eq(fr.consumer_pos, fr.producer_pos, "idle releases everything");
+}
+
+/* osnic_ring_ready: a committed record, without consuming or releasing. */
+Test(ring, ready_sees_committed_records_only)
+{
+	const void *rec;
+	uint32_t len;
+	uint8_t *a;
+
+	cr_assert_not(osnic_ring_ready(&ring));
+	a = produce_reserve(16);
+	cr_assert_not(osnic_ring_ready(&ring), "a BUSY record is not ready");
+	produce_commit(a, false);
+	cr_assert(osnic_ring_ready(&ring));
+	cr_assert(osnic_ring_ready(&ring), "and nothing was consumed");
+	cr_assert_eq(fr.consumer_pos, 0);
+	cr_assert_eq(osnic_ring_next(&ring, &rec, &len), 1);
+	cr_assert_not(osnic_ring_ready(&ring));
+	a = produce_reserve(16);
+	produce_commit(a, true);
+	cr_assert(osnic_ring_ready(&ring), "a discarded record is there to skip");
+}
+
 Test(ring, odd_lengths_are_rounded_to_8)
 {
 	const void *rec;
