@@ -47,6 +47,7 @@ struct options {
 	bool rpcgen_dispatch;
 	bool no_daemon;
 	bool no_gso;
+	int poll_us;
 	bool quiet;
 	int pin;		/* -1: no pinning */
 };
@@ -56,7 +57,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: osnic-demo-server [--workers N] [--port P] [--transport osnic|tirpc]\n"
 		"                         [--dispatch native|rpcgen] [--no-daemon] [--no-gso]\n"
-		"                         [--pin CPU] [--quiet]\n"
+		"                         [--pin CPU] [--poll-us US] [--quiet]\n"
 		"  --workers N      worker threads (osnic transport; default 1, at most %d)\n"
 		"  --port P         UDP port (default: a free one)\n"
 		"  --transport T    osnic (default) or tirpc (libtirpc's svc_run)\n"
@@ -66,9 +67,11 @@ static void usage(FILE *f)
 		"  --no-gso         osnic: send every reply on its own, never several to\n"
 		"                   one client in one UDP GSO send\n"
 		"  --pin CPU        osnic: pin worker i to CPU+i (default: not pinned)\n"
+		"  --poll-us US     osnic: watch an empty ring US microseconds before\n"
+		"                   sleeping (default 0: sleep at once; at most %d)\n"
 		"  --quiet          no counters on exit\n"
 		"program %u (%#x) version %u; SIGINT/SIGTERM to stop\n",
-		MAX_WORKERS, DEMO_PROG, DEMO_PROG, DEMO_VERS);
+		MAX_WORKERS, OSNIC_POLL_US_MAX, DEMO_PROG, DEMO_PROG, DEMO_VERS);
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -94,6 +97,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "no-daemon", no_argument, NULL, 'n' },
 		{ "no-gso", no_argument, NULL, 'G' },
 		{ "pin", required_argument, NULL, 'c' },
+		{ "poll-us", required_argument, NULL, 'P' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -133,6 +137,10 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (parse_int(optarg, 0, CPU_SETSIZE - MAX_WORKERS, &o->pin))
 				goto bad;
 			break;
+		case 'P':
+			if (parse_int(optarg, 0, OSNIC_POLL_US_MAX, &o->poll_us))
+				goto bad;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -152,7 +160,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 bad:
 	fprintf(stderr, "Error: bad value for --%s: %s\n",
 		c == 'w' ? "workers" : c == 'p' ? "port" : c == 't' ? "transport" :
-		c == 'c' ? "pin" : "dispatch",
+		c == 'c' ? "pin" : c == 'P' ? "poll-us" : "dispatch",
 		optarg);
 	return -1;
 }
@@ -185,14 +193,16 @@ static void print_counters(struct osnic_svc_worker *w, int i)
 	fprintf(stderr,
 		"worker %d (tid %d): ring %llu, socket %llu, replies %llu, send errors %llu, "
 		"malformed ring %llu socket %llu, garbage %llu, system_err %llu, "
-		"batches %llu (max %llu), wakeups %llu, gso replies %llu (fallbacks %llu)\n",
+		"batches %llu (max %llu), wakeups %llu, gso replies %llu (fallbacks %llu), "
+		"poll hits %llu misses %llu\n",
 		i, (int)osnic_worker_tid(w), (unsigned long long)c.ring_calls,
 		(unsigned long long)c.sock_calls, (unsigned long long)c.replies,
 		(unsigned long long)c.send_errors, (unsigned long long)c.ring_malformed,
 		(unsigned long long)c.sock_dropped, (unsigned long long)c.garbage_args,
 		(unsigned long long)c.system_err, (unsigned long long)c.ring_batches,
 		(unsigned long long)c.max_batch, (unsigned long long)c.wakeups,
-		(unsigned long long)c.gso_replies, (unsigned long long)c.gso_fallbacks);
+		(unsigned long long)c.gso_replies, (unsigned long long)c.gso_fallbacks,
+		(unsigned long long)c.poll_hits, (unsigned long long)c.poll_misses);
 }
 
 static int pin_worker(struct osnic_svc_worker *w, int cpu)
@@ -227,6 +237,7 @@ static int run_osnic(const struct options *o)
 		.nprocs = demo_osnic_nprocs,
 		.reply_max = 8192,
 		.no_gso = o->no_gso,
+		.poll_us = o->poll_us,
 	};
 	struct osnic_svc *svc;
 	struct osnic *ctx;

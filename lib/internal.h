@@ -46,6 +46,7 @@ struct osnic_svc {
 	void *data;
 	uint32_t reply_max;
 	bool no_gso;
+	uint64_t poll_ns;		/* watch an empty ring this long before sleeping */
 	bool rpcbind_set;
 	/*
 	 * The socket that holds the port from registration on. The first

@@ -184,6 +184,8 @@ int osnic_register(struct osnic *ctx, const struct osnic_service_def *def,
 	if (def->reply_max && (def->reply_max < OSNIC_RPC_MIN_REPLY ||
 			       def->reply_max > OSNIC_REPLY_MAX_LIMIT))
 		return -EINVAL;
+	if (def->poll_us > OSNIC_POLL_US_MAX)
+		return -EINVAL;
 	svc = calloc(1, sizeof(*svc));
 	if (!svc)
 		return -ENOMEM;
@@ -193,6 +195,7 @@ int osnic_register(struct osnic *ctx, const struct osnic_service_def *def,
 	svc->data = def->data;
 	svc->reply_max = def->reply_max ? def->reply_max : OSNIC_REPLY_MAX_DEFAULT;
 	svc->no_gso = def->no_gso;
+	svc->poll_ns = (uint64_t)def->poll_us * 1000;
 	svc->port_fd = -1;
 	pthread_mutex_init(&svc->workers_lock, NULL);
 	err = svc_copy_procs(svc, def);

@@ -107,7 +107,16 @@ struct osnic_service_def {
 	uint32_t svc_flags;		/* OSNIC_SVC_F_* from abi.h, for osnicd */
 	bool no_rpcbind;		/* do not pmap_set / pmap_unset */
 	bool no_gso;			/* send every reply on its own (no UDP_SEGMENT) */
+	/*
+	 * When a worker's ring runs empty, watch it this long before sleeping
+	 * (at most OSNIC_POLL_US_MAX): a call that comes in the meantime is
+	 * served without a wake-up, at the price of the CPU spent watching.
+	 * 0 (the default): sleep at once.
+	 */
+	uint32_t poll_us;
 };
+
+#define OSNIC_POLL_US_MAX	10000
 
 /* osnic_init_opts() flags */
 #define OSNIC_INIT_NO_DAEMON	(1U << 0)	/* no osnicd: serve from the socket only */
@@ -173,6 +182,8 @@ struct osnic_worker_counters {
 	uint64_t timeouts;		/* epoll_wait timed out */
 	uint64_t gso_replies;		/* replies sent several to one UDP GSO send */
 	uint64_t gso_fallbacks;		/* GSO sends refused, their replies resent singly */
+	uint64_t poll_hits;		/* polls that found a call: wake-ups saved */
+	uint64_t poll_misses;		/* polls that ran out: the worker slept */
 };
 
 void osnic_worker_counters(const struct osnic_svc_worker *w, struct osnic_worker_counters *c);

@@ -8,7 +8,8 @@
 # open loop and briefly in closed loop; every answer is checked by the load
 # generator (ECHO's length, ADD's sum, SPIN's value) and none may be lost.
 # For osnic also: replies to calls queued in a worker's ring leave by UDP
-# GSO (several to one send), and not with --no-gso.
+# GSO (several to one send), and not with --no-gso; with --poll-us the
+# worker finds calls by polling, and sleeps again once they stop.
 # Kept to ~10 s: it also runs in the VM under TCG emulation.
 #
 # Needs root. BUILD= selects the build directory.
@@ -123,6 +124,47 @@ if [ "$n" = 0 ]; then
 	pass "osnic --no-gso: no reply left by GSO"
 else
 	fail "osnic --no-gso: no reply left by GSO" "$(cat "$tmp/server.err")"
+fi
+
+# --poll-us: after serving calls the worker watches its ring that long
+# before sleeping, and takes the calls that come meanwhile without a
+# wake-up. The longest poll (10 ms), so that under TCG too the closed
+# loop's next calls come within it. Once the calls stop, the worker must
+# be asleep again and use no CPU.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+all_asleep() {	# every thread of PID blocked (S), none running or runnable
+	local st
+	for st in /proc/"$1"/task/*/stat; do
+		[ "$(awk '{ print $3 }' "$st")" = S ] || return 1
+	done
+}
+BPORT=$((BPORT + 1))
+if start_server --transport osnic --workers 1 --poll-us 10000 --port "$BPORT"; then
+	check_out "osnic --poll-us: closed loop, 4 outstanding: answers right" \
+		'closed [0-9]+ calls/s, sent [0-9]+ answered [1-9][0-9]* bad 0' \
+		lg -d 0.3 -o 4 -P echo -s 16
+	check_out "osnic --poll-us: ADD at $RATE/s, open loop: all answered" "$ALL" \
+		lg -m open -r "$RATE" -d 0.3 -P add
+	sleep 0.3
+	asleep=yes t0=$(cpu_ticks "$server_pid")
+	for _ in $(seq 10); do
+		all_asleep "$server_pid" || asleep=no
+		sleep 0.1
+	done
+	ticks=$(($(cpu_ticks "$server_pid") - t0))
+	if [ "$asleep" = yes ] && [ "$ticks" -le 5 ]; then
+		pass "osnic --poll-us: idle, every thread asleep, $ticks CPU ticks in 1 s"
+	else
+		fail "osnic --poll-us: idle, every thread asleep, at most 5 CPU ticks in 1 s" \
+			"asleep: $asleep, ticks: $ticks"
+	fi
+fi
+stop_server
+n=$(sed -n 's/.*poll hits \([0-9]*\).*/\1/p' "$tmp/server.err" | awk '{ s += $1 } END { print s + 0 }')
+if [ "$n" -gt 0 ] && ! grep -q 'send errors [1-9]' "$tmp/server.err"; then
+	pass "osnic --poll-us: $n calls found by polling, no wake-up for them"
+else
+	fail "osnic --poll-us: calls found by polling" "$(cat "$tmp/server.err")"
 fi
 
 finish

@@ -583,4 +583,7 @@ Test(serve, bad_definitions)
 	cr_expect_eq(osnic_register(ctx, &def, &s), -EINVAL);
 	def.reply_max = OSNIC_REPLY_MAX_LIMIT + 1;
 	cr_expect_eq(osnic_register(ctx, &def, &s), -EINVAL);
+	def.reply_max = 0;
+	def.poll_us = OSNIC_POLL_US_MAX + 1;
+	cr_expect_eq(osnic_register(ctx, &def, &s), -EINVAL);
 }
