@@ -6,7 +6,11 @@
 # the bimodal p99 against the offered rate.
 set -euo pipefail
 out=$1
+# The four servers, then the variants run (SERVERS=... osnic-poll osnic-nogso).
 servers="osnic tirpc reuseport busypoll"
+for s in $(awk -F, 'NR > 1 { split($1, l, "/"); print l[1] }' "$out/results.csv" | sort -u); do
+	case " $servers " in *" $s "*) ;; *) servers="$servers $s" ;; esac
+done
 
 # throughput.dat: workload, then one column per server.
 {
@@ -32,9 +36,7 @@ set ylabel "calls/s"
 set yrange [0:*]
 set key top right
 set grid ytics
-plot "$out/throughput.dat" using 2:xtic(1) title columnheader(2), \
-     '' using 3 title columnheader(3), '' using 4 title columnheader(4), \
-     '' using 5 title columnheader(5)
+plot for [c=2:$(($(wc -w <<<"$servers") + 1))] "$out/throughput.dat" using c:xtic(1) title columnheader(c)
 GP
 
 for wl in echo16 echo1k bimodal; do

@@ -8,6 +8,9 @@
 #   tirpc      osnic-demo-server --transport tirpc (libtirpc's svc_run)
 #   reuseport  osnic-bench-server --mode reuseport (SO_REUSEPORT, recvmmsg/sendmmsg)
 #   busypoll   osnic-bench-server --mode busypoll (spins on recvmmsg)
+#   osnic-poll osnic whose worker watches its empty ring POLL_US (50) us
+#              before sleeping (--poll-us): latency for some CPU
+#   osnic-nogso (only if named in SERVERS) osnic without UDP GSO replies
 #
 # Workloads: ECHO 16 B, ECHO 1 KiB, SPIN bimodal (99.5 % 5 us, 0.5 % 500 us).
 # Per server and workload: closed-loop maximum throughput; open-loop
@@ -47,8 +50,11 @@ OUTSTANDING=${OUTSTANDING:-32}
 # ~500 small calls or ~40 of 1 KiB; 4096 (the most, 256 KiB) is closer to a
 # socket's receive buffer. OSNIC_DEPTH=1024 measures the default.
 OSNIC_DEPTH=${OSNIC_DEPTH:-4096}
-SERVERS=${SERVERS:-"reuseport osnic tirpc busypoll"}
+SERVERS=${SERVERS:-"reuseport osnic tirpc busypoll osnic-poll"}
 WORKLOADS=${WORKLOADS:-"echo16 echo1k bimodal"}
+# osnic-poll: osnic-demo-server --poll-us POLL_US. 50 us is about what a
+# sleep and wake-up cost here (spin no longer than blocking would cost).
+POLL_US=${POLL_US:-50}
 BPORT=${BPORT:-7700}
 # BENCH_RT=1 (default): the load generator and the servers run SCHED_FIFO
 # (chrt -f 10), so that other work on the machine (a VM, a compiler) does
@@ -82,11 +88,12 @@ stop_bench_server() {
 start_bench_server() {
 	local kind=$1
 	case $kind in
-	osnic | osnic-nogso)
+	osnic | osnic-nogso | osnic-poll)
 		nsenter --target "$holder_pid" --mount --net "${rt[@]}" taskset -c "$server_cpus" \
 			"$bin/osnic-demo-server" --transport osnic --workers "$server_threads" \
 			--pin "$server_first" --port "$BPORT" \
-			$([ "$kind" = osnic-nogso ] && echo --no-gso) >"$tmp/srv.out" 2>"$tmp/srv.err" &
+			$([ "$kind" = osnic-nogso ] && echo --no-gso) \
+			$([ "$kind" = osnic-poll ] && echo --poll-us "$POLL_US") >"$tmp/srv.out" 2>"$tmp/srv.err" &
 		;;
 	tirpc)
 		ip netns exec "$srv" "${rt[@]}" taskset -c "$server_cpus" "$bin/osnic-demo-server" \

@@ -121,35 +121,53 @@ lines.append("  ".join(h.ljust(wd) for h, wd in zip(hdr, widths)))
 for row in rows:
     lines.append("  ".join(str(x).ljust(wd) for x, wd in zip(row, widths)))
 
-# Targets (docs: BENCHMARKS.md).
-targets = []
+# Targets (docs: BENCHMARKS.md), for osnic and each osnic variant run.
+OSNIC = [s for s in SERVERS if (s == "osnic" or s.startswith("osnic-"))
+         and any(k[0] == s for k in figures)] or ["osnic"]
+targets = []  # (what, goal, [(value, ok) per OSNIC server])
 
 
-def target(what, value, goal, ok):
-    targets.append((what, value, goal, ok))
+def target(what, goal, value_of, ok_of):
+    targets.append((what, goal, [(value_of(s), ok_of(value_of(s))) for s in OSNIC]))
+
+
+def at_least(x):
+    return lambda v: v is not None and v >= x
+
+
+def at_most(x):
+    return lambda v: v is not None and v <= x
 
 
 for wl in WORKLOADS:
-    r = ratio("osnic", wl, "max_throughput", "tirpc")
-    target("%s throughput vs tirpc" % wl, r, ">= 1.5", r is not None and r >= 1.5)
-    r = ratio("osnic", wl, "max_throughput", "reuseport")
-    target("%s throughput vs reuseport" % wl, r, ">= 1.2", r is not None and r >= 1.2)
-    r = ratio("osnic", wl, "p99_us_at_50", "reuseport")
-    target("%s p99 at 50%% load vs reuseport" % wl, r, "<= 0.8", r is not None and r <= 0.8)
-    r = ratio("osnic", wl, "cpu_s_per_Mcall_max", "reuseport")
-    target("%s CPU per call (max load) vs reuseport" % wl, r, "<= 0.75", r is not None and r <= 0.75)
-    r = ratio("osnic", wl, "cpu_s_per_Mcall_at_50", "reuseport")
-    target("%s CPU per call (50%% load) vs reuseport" % wl, r, "<= 0.75", r is not None and r <= 0.75)
-r = ratio("osnic", "bimodal", "tput_at_p99_le_1ms", "reuseport")
-target("bimodal throughput at p99 <= 1 ms vs reuseport", r, ">= 1.5", r is not None and r >= 1.5)
-v = figures.get(("osnic", "idle", "idle_cpu_pct"))
-target("idle CPU (% of one CPU)", v, "< 1", v is not None and v < 1)
+    target("%s throughput vs tirpc" % wl, ">= 1.5",
+           lambda s: ratio(s, wl, "max_throughput", "tirpc"), at_least(1.5))
+    target("%s throughput vs reuseport" % wl, ">= 1.2",
+           lambda s: ratio(s, wl, "max_throughput", "reuseport"), at_least(1.2))
+    target("%s p99 at 50%% load vs reuseport" % wl, "<= 0.8",
+           lambda s: ratio(s, wl, "p99_us_at_50", "reuseport"), at_most(0.8))
+    target("%s CPU per call (max load) vs reuseport" % wl, "<= 0.75",
+           lambda s: ratio(s, wl, "cpu_s_per_Mcall_max", "reuseport"), at_most(0.75))
+    target("%s CPU per call (50%% load) vs reuseport" % wl, "<= 0.75",
+           lambda s: ratio(s, wl, "cpu_s_per_Mcall_at_50", "reuseport"), at_most(0.75))
+target("bimodal throughput at p99 <= 1 ms vs reuseport", ">= 1.5",
+       lambda s: ratio(s, "bimodal", "tput_at_p99_le_1ms", "reuseport"), at_least(1.5))
+target("idle CPU (% of one CPU)", "< 1",
+       lambda s: figures.get((s, "idle", "idle_cpu_pct")), lambda v: v is not None and v < 1)
+
+
+def cell(value, ok, bold):
+    v = "-" if value is None else "%.2f" % value
+    if ok:
+        return v + " met"
+    return v + (" **missed**" if bold else " MISSED")
+
 
 lines.append("")
-lines.append("targets (osnic):")
-for what, value, goal, ok in targets:
-    lines.append("  %-46s %8s  goal %-7s %s" % (what, "-" if value is None else "%.2f" % value, goal,
-                                                  "met" if ok else "MISSED"))
+lines.append("targets (%s):" % ", ".join(OSNIC))
+for what, goal, res in targets:
+    lines.append("  %-46s goal %-7s %s" % (what, goal, "   ".join(
+        "%s %s" % (s, cell(v, ok, False)) for s, (v, ok) in zip(OSNIC, res))))
 text = "\n".join(lines) + "\n"
 with open(os.path.join(out, "summary.txt"), "w") as f:
     f.write(text)
@@ -158,8 +176,7 @@ with open(os.path.join(out, "summary.md"), "w") as f:
     f.write("|" + "---|" * len(hdr) + "\n")
     for row in rows:
         f.write("| " + " | ".join(row) + " |\n")
-    f.write("\n| target (osnic) | measured | goal | |\n|---|---|---|---|\n")
-    for what, value, goal, ok in targets:
-        f.write("| %s | %s | %s | %s |\n" % (what, "-" if value is None else "%.2f" % value, goal,
-                                            "met" if ok else "**missed**"))
+    f.write("\n| target | goal | " + " | ".join(OSNIC) + " |\n|---|---|" + "---|" * len(OSNIC) + "\n")
+    for what, goal, res in targets:
+        f.write("| %s | %s | %s |\n" % (what, goal, " | ".join(cell(v, ok, True) for v, ok in res)))
 sys.stdout.write(text)
