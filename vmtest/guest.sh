@@ -3,16 +3,32 @@
 #
 # Runs inside the virtme-ng guest: the in-VM test suite. Arguments: the
 # repository, the writable output directory, the build directory name.
-# Leaves `status` (0 = all passed) and `dmesg.txt` in the output directory.
+# Leaves `status` (0 = all passed), `dmesg.txt`, each suite's output in
+# `suite-<name>.log` and each suite's closing line in `summary.txt` in the
+# output directory; vmtest/run.sh prints the summary and what failed.
 top=$1 out=$2 build=${3:-build}
 cd "$top" || exit 1
 status=0
+: >"$out/summary.txt"
 
 run() { # name cmd...
 	name=$1
 	shift
+	log=$out/suite-$(echo "$name" | tr ' ' '-').log
 	echo "=== vmtest: $name"
-	"$@" || { echo "=== vmtest: $name FAILED"; status=1; }
+	{
+		"$@" 2>&1
+		echo $? >"$log.rc"
+	} | tee "$log"
+	rc=$(cat "$log.rc")
+	rm -f "$log.rc"
+	# Criterion's closing line, or the integration total.
+	last=$(grep -aE 'Synthesis:|^integration: [0-9]+ passed' "$log" | tail -1)
+	echo "$name: ${last:-no closing line} (exit $rc)" >>"$out/summary.txt"
+	if [ "$rc" != 0 ]; then
+		echo "=== vmtest: $name FAILED"
+		status=1
+	fi
 }
 
 if [ ! -d /sys/kernel/sched_ext ]; then

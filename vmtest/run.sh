@@ -96,8 +96,18 @@ else
 	fail=1
 fi
 
+# The closing line of each suite run in the guest, then what failed, last,
+# where a truncated log still shows it.
+if [ -s "$out/summary.txt" ]; then
+	echo "vmtest: in the guest:"
+	sed 's/^/vmtest:   /' "$out/summary.txt"
+fi
 if [ "$status" != 0 ]; then
 	echo "vmtest: FAIL: in-VM tests failed (status $status); see $out/" >&2
+	# Criterion's failed tests and their assertions; the integration
+	# scripts' FAIL lines and scripts that ended without a result.
+	grep -aHE '^\[(FAIL|----)\]|^FAIL |ended without a result' "$out"/suite-*.log 2>/dev/null |
+		grep -av '^\S*: *\[----\] *$' | sed "s|^$out/||" | tail -40 >&2 || true
 	fail=1
 fi
 [ $fail = 0 ] && echo "vmtest: PASS (guest $kver)"
