@@ -107,7 +107,7 @@ OSNICCTL_OBJS	:= $(OBJ)/daemons/osnicctl.o $(OBJ)/daemons/json_writer.o
 TESTS		+= $(BUILD)/tests/ctl_app
 
 # ---- top-level targets -------------------------------------------------------
-.PHONY: all clean deps test check-unit check-bpf check-fuzz check-integration vmtest demo fuzz help
+.PHONY: all clean deps test check-unit check-bpf check-fuzz check-bench-tools check-integration vmtest demo fuzz help
 
 all: $(LIBOSNIC) $(LOADER) $(TOOLS) $(TESTS)
 
@@ -118,6 +118,7 @@ help:
 	@echo 'make check-unit only the Criterion unit tests'
 	@echo 'make check-bpf  only the BPF_PROG_TEST_RUN tests (root)'
 	@echo 'make check-fuzz every libFuzzer target for 10 s (XDR, netlink)'
+	@echo 'make check-bench-tools  bench/summary.py and plots.sh on made-up results'
 	@echo 'make check-integration  netns + veth tests: osnicd, demo service, real clients (root)'
 	@echo 'make vmtest     boot the sched_ext kernel once and run vmtest/ in it'
 	@echo 'make vmbench    p50/p99 under CPU hogs, osnic scheduler vs default, in the VM'
@@ -133,7 +134,7 @@ deps:
 # (SCX_KVER) are evaluated by a make that starts after it.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-fuzz check-integration
+	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-fuzz check-bench-tools check-integration
 	$(Q)$(MAKE) --no-print-directory vmtest
 
 check-unit: $(BUILD)/tests/unit
@@ -147,6 +148,11 @@ check-bpf: $(BUILD)/tests/bpf
 # A short run of every fuzzer (make fuzz runs them longer), so none rots.
 check-fuzz:
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_TIME=10
+
+# make bench's summary.py and plots.sh on made-up results with known figures.
+check-bench-tools:
+	$(call msg,TEST,bench tools)
+	$(Q)tests/bench_tools.sh
 
 # Each script builds its own namespaces and prints `N passed, N failed`;
 # tests/integration/run.sh runs them all and prints the total the same way.
