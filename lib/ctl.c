@@ -606,7 +606,9 @@ static const char *const sched_counter_names[] = {
 	"kthread_local",
 	"limit_deferrals",
 	"limit_overrides",
-	"starved_shared",};
+	"starved_shared",
+	"no_task_ctx",
+};
 _Static_assert(sizeof(sched_counter_names) / sizeof(sched_counter_names[0]) ==
 		       sizeof(struct osnic_sched_stats) / sizeof(__u64),
 	       "sched_counter_names must name every field of struct osnic_sched_stats");

@@ -163,7 +163,7 @@ static __always_inline struct task_ctx *task_ctx_of(struct task_struct *p)
 /*
  * Look the task up in the workers' tables again: osnicd registers a worker
  * after its thread exists and removes it while it may still run, so the
- * answer is refreshed at every wakeup and enqueue.
+ * answer is refreshed at every wakeup, enqueue and sleep.
  */
 static __always_inline struct task_ctx *task_refresh(struct task_struct *p)
 {
@@ -171,8 +171,10 @@ static __always_inline struct task_ctx *task_refresh(struct task_struct *p)
 	struct osnic_worker *w;
 	__u32 wid;
 
-	if (!tctx)
+	if (!tctx) {
+		stat_inc(&stats.no_task_ctx);
 		return NULL;
+	}
 	wid = osnic_tid_worker(p->pid);
 	tctx->wid = 0;
 	tctx->svc = 0;
@@ -632,10 +634,18 @@ void BPF_STRUCT_OPS(osnic_stopping, struct task_struct *p, bool runnable)
 
 void BPF_STRUCT_OPS(osnic_quiescent, struct task_struct *p, u64 deq_flags)
 {
-	struct task_ctx *tctx = task_ctx_of(p);
+	struct task_ctx *tctx;
 
 	/* Only a real sleep: a dequeue to change the task's properties is not one. */
-	if (tctx && tctx->wid && (deq_flags & SCX_DEQ_SLEEP))
+	if (!(deq_flags & SCX_DEQ_SLEEP))
+		return;
+	/*
+	 * Looked up again: a thread registered as a worker while it ran has
+	 * had no wakeup since, and would stay unknown (never steered to)
+	 * until its next one.
+	 */
+	tctx = task_refresh(p);
+	if (tctx && tctx->wid)
 		worker_set_state(tctx->wid, OSNIC_WS_SLEEPING, -1);
 }
 

@@ -53,6 +53,7 @@ static const struct {
 	STAT_FIELD(limit_deferrals),
 	STAT_FIELD(limit_overrides),
 	STAT_FIELD(starved_shared),
+	STAT_FIELD(no_task_ctx),
 #undef STAT_FIELD
 	/* clang-format on */
 };

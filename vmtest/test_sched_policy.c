@@ -177,10 +177,21 @@ static void log_unrecognised(struct env *e, pid_t tid, const struct osnic_sched_
 		fclose(f);
 	osnic_sched_stats(e->s, &now);
 	cr_log_warn("since registration: wakeups +%llu running +%llu select_cpu +%llu "
-		    "enqueued +%llu worker_state_updates +%llu",
+		    "enqueued +%llu worker_state_updates +%llu no_task_ctx +%llu",
 		    now.wakeups - before->wakeups, now.running - before->running,
 		    now.select_cpu - before->select_cpu, now.enqueued - before->enqueued,
-		    now.worker_state_updates - before->worker_state_updates);
+		    now.worker_state_updates - before->worker_state_updates,
+		    now.no_task_ctx - before->no_task_ctx);
+	/* What osnic_tid_worker() reads. */
+	{
+		struct osnic_worker w = {};
+		__u32 tkey = tid, wid = 0;
+		int err1 = bpf_map_lookup_elem(e->tids, &tkey, &wid);
+		int err2 = wid ? bpf_map_lookup_elem(e->workers, &wid, &w) : -1;
+
+		cr_log_warn("maps: tid %d -> worker %u (%d), worker: service %u tid %u (%d)", tid,
+			    wid, err1, w.service_id, w.tid, err2);
+	}
 	f = fopen("/sys/kernel/sched_ext/root/events", "re");
 	while (f && fgets(line, sizeof(line), f))
 		cr_log_warn("events: %s", strtok(line, "\n"));
@@ -277,6 +288,7 @@ struct sleeper {
 	atomic_uint wakeups;
 	atomic_ullong woken_ns; /* when it last returned from read() */
 	atomic_int on_ext; /* thread_on_ext() at its last wakeup */
+	bool spin_until_go; /* wait for go spinning (on its CPU), not sleeping */
 };
 
 static void spin_for_ms(unsigned int ms)
@@ -296,7 +308,8 @@ static void *sleeper_main(void *arg)
 
 	atomic_store(&t->tid, gettid());
 	while (!atomic_load(&t->go))
-		sleep_ms(1);
+		if (!t->spin_until_go)
+			sleep_ms(1);
 	while (read(t->pipe[0], &c, 1) == 1 && c != 'q') {
 		atomic_store(&t->woken_ns, now_ns());
 		atomic_store(&t->on_ext, thread_on_ext());
@@ -309,17 +322,23 @@ static void *sleeper_main(void *arg)
 	return NULL;
 }
 
-static void sleeper_start(struct sleeper *t)
+static void sleeper_start_opts(struct sleeper *t, bool spin_until_go)
 {
 	int err;
 
 	memset(t, 0, sizeof(*t));
 	t->ring_fd = -1;
+	t->spin_until_go = spin_until_go;
 	cr_assert_eq(pipe(t->pipe), 0, "pipe: %s", strerror(errno));
 	err = pthread_create(&t->thread, NULL, sleeper_main, t);
 	cr_assert_eq(err, 0, "pthread_create: %s", strerror(err));
 	while (!atomic_load(&t->tid))
 		sleep_ms(1);
+}
+
+static void sleeper_start(struct sleeper *t)
+{
+	sleeper_start_opts(t, false);
 }
 
 static void sleeper_stop(struct sleeper *t)
@@ -462,6 +481,39 @@ Test(sched_policy, recognises_workers)
 	cr_assert_eq(atomic_load(&w.on_ext), 0, "after detach the worker still runs in sched_ext");
 	sleeper_stop(&w);
 	sleeper_stop(&other);
+}
+
+/*
+ * A worker registered while it runs (osnicd may register a thread at any
+ * time) has had no wakeup since: the scheduler learns what it is when it
+ * goes to sleep, not only at its next wakeup, so it shows as sleeping and
+ * XDP may steer calls to it. (recognises_workers hit this one run in ten,
+ * when registration fell between the sleeper's wakeup and its read().)
+ */
+Test(sched_policy, worker_registered_while_running)
+{
+	struct osnic_worker_sched ws;
+	struct sleeper w;
+	struct env e;
+	__u32 wid = 9;
+
+	env_start(&e);
+	sleeper_start_opts(&w, true);
+	add_worker(&e, wid, w.tid);
+	add_service(&e, 64, 0, &wid, 1);
+	/* Nothing has refreshed it: it has spun on its CPU since before. */
+	ws = worker_state(&e, wid);
+	cr_assert_eq(ws.state, OSNIC_WS_UNKNOWN,
+		     "the spinning thread is already %s: it was queued again, so this run "
+		     "does not test registration while running",
+		     state_name(ws.state));
+	atomic_store(&w.go, true);
+	ws = await_state(&e, wid, OSNIC_WS_SLEEPING, 2000);
+	cr_assert_eq(ws.state, OSNIC_WS_SLEEPING,
+		     "the worker registered while running, then blocked in read(), is %s",
+		     state_name(ws.state));
+	env_stop(&e);
+	sleeper_stop(&w);
 }
 
 #define ROUNDS 16

@@ -47,6 +47,7 @@ struct osnic_sched_stats {
 	__u64 limit_deferrals;	/* dispatches that passed over workers at their limit */
 	__u64 limit_overrides;	/* workers run over their limit: nothing else waited */
 	__u64 starved_shared;	/* the shared DSQ served first after waiting too long */
+	__u64 no_task_ctx;	/* a task without its context (task storage): not seen as a worker */
 };
 
 /* Lengths of the kernel's scx_exit_info strings (SCX_EXIT_REASON_LEN, SCX_EXIT_MSG_LEN). */
