@@ -286,7 +286,7 @@ $(LOADER): $(LOADER_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN)/osnic-sched: $(OBJ)/sched_ext/osnic_sched_main.o $(LOADER) $(LIBOSNIC) | $(BIN)
+$(BIN)/osnic-sched: $(OBJ)/sched_ext/osnic_sched_main.o $(OBJ)/daemons/json_writer.o $(LOADER) $(LIBOSNIC) | $(BIN)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF)
 
