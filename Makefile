@@ -102,7 +102,7 @@ TOOLS		+= $(BIN)/osnic-loadgen $(BIN)/osnic-bench-server
 
 # The control plane (daemons/): osnicd and osnicctl; the registry is also unit-tested.
 OSNICD_OBJS	:= $(OBJ)/daemons/osnicd.o $(OBJ)/daemons/registry.o
-OSNICCTL_OBJS	:= $(OBJ)/daemons/osnicctl.o $(OBJ)/daemons/json_writer.o
+OSNICCTL_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard daemons/osnicctl/*.c)) $(OBJ)/daemons/json_writer.o
 # A stand-in application for tests/integration/ctl.sh.
 TESTS		+= $(BUILD)/tests/ctl_app
 
@@ -286,7 +286,7 @@ $(LOADER): $(LOADER_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN)/osnic-sched: $(OBJ)/sched_ext/osnic_sched_main.o $(LOADER) $(LIBOSNIC) | $(BIN)
+$(BIN)/osnic-sched: $(OBJ)/sched_ext/osnic_sched_main.o $(OBJ)/daemons/json_writer.o $(LOADER) $(LIBOSNIC) | $(BIN)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF)
 

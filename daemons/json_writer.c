@@ -160,6 +160,12 @@ void jw_int(struct json_writer *jw, int64_t v)
 	fprintf(jw->f, "%" PRId64, v);
 }
 
+void jw_float_fmt(struct json_writer *jw, const char *fmt, double v)
+{
+	element(jw);
+	fprintf(jw->f, fmt, v);
+}
+
 void jw_bool(struct json_writer *jw, bool v)
 {
 	element(jw);

@@ -27,6 +27,9 @@ void jw_name(struct json_writer *jw, const char *name);
 void jw_string(struct json_writer *jw, const char *s);
 void jw_uint(struct json_writer *jw, uint64_t v);
 void jw_int(struct json_writer *jw, int64_t v);
+/* A number as printf's fmt ("%.3f") writes it. */
+void jw_float_fmt(struct json_writer *jw, const char *fmt, double v)
+	__attribute__((format(printf, 2, 0)));
 void jw_bool(struct json_writer *jw, bool v);
 void jw_null(struct json_writer *jw);
 

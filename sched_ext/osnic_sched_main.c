@@ -18,6 +18,8 @@
 
 #include <osnic/loader.h>
 
+#include "../daemons/json_writer.h"
+
 static volatile sig_atomic_t stop_requested;
 
 static bool json;
@@ -80,77 +82,108 @@ static void usage(FILE *out)
 		     "error, 2 usage error.\n");
 }
 
-/* Print a JSON string literal; the exit message may hold anything. */
-static void print_json_string(const char *s)
+/*
+ * With -j each report is one JSON object on a line of its own, written by
+ * a writer of its own; NULL (and a word on stderr) when there is no memory.
+ */
+static struct json_writer *json_line(void)
 {
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = *s;
+	struct json_writer *jw = jw_new(stdout, false);
 
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c == '\t')
-			fputs("\\t", stdout);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+	if (!jw)
+		fputs("Error: out of memory\n", stderr);
+	return jw;
 }
 
 static void print_error(const char *what, int err)
 {
-	if (json) {
-		fputs("{\"error\":", stdout);
-		print_json_string(what);
-		printf(",\"errno\":%d}\n", -err);
-		fflush(stdout);
-	} else {
+	struct json_writer *jw;
+
+	if (!json) {
 		fprintf(stderr, "Error: %s: %s\n", what, strerror(-err));
+		return;
 	}
+	jw = json_line();
+	if (!jw)
+		return;
+	jw_start_object(jw);
+	jw_name(jw, "error");
+	jw_string(jw, what);
+	jw_name(jw, "errno");
+	jw_int(jw, -err);
+	jw_end_object(jw);
+	jw_destroy(jw);
+}
+
+static __u64 stat_value(const struct osnic_sched_stats *stats, size_t i)
+{
+	return *(const __u64 *)((const char *)stats + stat_fields[i].offset);
 }
 
 static void print_stats(const struct osnic_sched_stats *stats, double elapsed)
 {
+	struct json_writer *jw;
 	size_t i;
 
-	if (json)
-		printf("{\"event\":\"stats\",\"elapsed\":%.3f", elapsed);
-	else
+	if (!json) {
 		printf("%8.1fs", elapsed);
-	for (i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++) {
-		__u64 v = *(const __u64 *)((const char *)stats + stat_fields[i].offset);
-
-		printf(json ? ",\"%s\":%llu" : " %s=%llu", stat_fields[i].name,
-		       (unsigned long long)v);
+		for (i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++)
+			printf(" %s=%llu", stat_fields[i].name,
+			       (unsigned long long)stat_value(stats, i));
+		putchar('\n');
+		fflush(stdout);
+		return;
 	}
-	puts(json ? "}" : "");
-	fflush(stdout);
+	jw = json_line();
+	if (!jw)
+		return;
+	jw_start_object(jw);
+	jw_name(jw, "event");
+	jw_string(jw, "stats");
+	jw_name(jw, "elapsed");
+	jw_float_fmt(jw, "%.3f", elapsed);
+	for (i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++) {
+		jw_name(jw, stat_fields[i].name);
+		jw_uint(jw, stat_value(stats, i));
+	}
+	jw_end_object(jw);
+	jw_destroy(jw);
 }
 
 static void print_exit(const struct osnic_sched_exit_info *info)
 {
-	if (json) {
-		printf("{\"event\":\"exit\",\"kind\":%lld,\"kind_name\":", (long long)info->kind);
-		print_json_string(osnic_sched_exit_kind_name(info->kind));
-		printf(",\"exit_code\":%lld,\"error\":%s,\"reason\":", (long long)info->exit_code,
-		       osnic_sched_exit_is_error(info) ? "true" : "false");
-		print_json_string(info->reason);
-		fputs(",\"msg\":", stdout);
-		print_json_string(info->msg);
-		puts("}");
-	} else {
+	struct json_writer *jw;
+
+	if (!json) {
 		printf("exit: %s (kind %lld, code %lld): %s\n",
 		       osnic_sched_exit_kind_name(info->kind), (long long)info->kind,
 		       (long long)info->exit_code,
 		       info->reason[0] ? info->reason : "no reason given");
 		if (info->msg[0])
 			printf("exit message: %s\n", info->msg);
+		fflush(stdout);
+		return;
 	}
-	fflush(stdout);
+	jw = json_line();
+	if (!jw)
+		return;
+	jw_start_object(jw);
+	jw_name(jw, "event");
+	jw_string(jw, "exit");
+	jw_name(jw, "kind");
+	jw_int(jw, info->kind);
+	jw_name(jw, "kind_name");
+	jw_string(jw, osnic_sched_exit_kind_name(info->kind));
+	jw_name(jw, "exit_code");
+	jw_int(jw, info->exit_code);
+	jw_name(jw, "error");
+	jw_bool(jw, osnic_sched_exit_is_error(info));
+	jw_name(jw, "reason");
+	jw_string(jw, info->reason);
+	jw_name(jw, "msg");
+	jw_string(jw, info->msg);
+	jw_end_object(jw);
+	jw_destroy(jw);
 }
 
 static void on_signal(int sig)

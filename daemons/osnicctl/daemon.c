@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * osnicctl daemon: what osnicd says of itself (version, pid, pin
+ * directory, uptime, how many applications, services, workers and
+ * interfaces it holds, and whether it re-adopted pinned state).
+ */
+#include "osnicctl.h"
+
+static int daemon_info(int argc, char **argv)
+{
+	struct osnic_ctl_daemon_info info;
+	int err = no_args(argc, argv, "daemon info");
+
+	if (err || (err = connect_osnicd()))
+		return err;
+	err = osnic_ctl_daemon_info(ctl, &info);
+	if (err)
+		return ctl_err(err, "daemon info");
+	out_record_begin(NULL, NULL);
+	out_str("version", "version", info.version);
+	out_uint("pid", "pid", info.pid);
+	out_str("pin_dir", "pin dir", info.pin_dir);
+	out_uint("uptime_s", "uptime (s)", info.uptime_s);
+	out_uint("applications", "applications", info.napps);
+	out_uint("services", "services", info.nservices);
+	out_uint("workers", "workers", info.nworkers);
+	out_uint("interfaces", "interfaces", info.nifaces);
+	out_bool("adopted", "re-adopted state", info.adopted);
+	out_end();
+	return 0;
+}
+
+static int daemon_help(int argc, char **argv)
+{
+	fprintf(stderr, "Usage: osnicctl daemon info\n");
+	return 0;
+}
+
+static const struct cmd daemon_cmds[] = {
+	{ "info", daemon_info },
+	{ "show", daemon_info },
+	{ "help", daemon_help },
+	{},
+};
+
+int do_daemon(int argc, char **argv)
+{
+	return cmd_select(daemon_cmds, argc, argv, daemon_info, "daemon");
+}

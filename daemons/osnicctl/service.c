@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * osnicctl service: the RPC services registered with osnicd (program,
+ * version, port, procedures, ring depth, workers and owner), one row each.
+ */
+#include <stdlib.h>
+
+#include "osnicctl.h"
+
+static void service_row(const struct osnic_ctl_service_info *s)
+{
+	out_row_begin();
+	out_uint("id", "ID", s->id);
+	out_uint("prog", "PROG", s->svc.prog);
+	out_uint("vers", "VERS", s->svc.vers);
+	out_uint("port", "PORT", s->svc.port);
+	out_procs("procs", "PROCS", s->svc.procs);
+	out_uint("depth_lines", "DEPTH", s->svc.depth_lines);
+	out_hex("flags", "FLAGS", s->svc.flags);
+	out_uint("workers", "WORKERS", s->nworkers);
+	out_uint("app_id", "APP", s->app_id);
+	out_uint("pid", "PID", s->pid);
+	out_uint("uid", "UID", s->uid);
+	out_row_end();
+}
+
+static int collect_service(const struct osnic_ctl_service_info *s, void *data)
+{
+	return collect(data, s);
+}
+
+static int service_list(int argc, char **argv)
+{
+	struct collected c = { .size = sizeof(struct osnic_ctl_service_info) };
+	int err = no_args(argc, argv, "service list");
+	size_t k;
+
+	if (err || (err = connect_osnicd()))
+		return err;
+	err = osnic_ctl_service_dump(ctl, collect_service, &c);
+	if (err) {
+		free(c.items);
+		return ctl_err(err, "service list");
+	}
+	out_table_begin(NULL, NULL);
+	for (k = 0; k < c.n; k++)
+		service_row((struct osnic_ctl_service_info *)c.items + k);
+	out_end();
+	free(c.items);
+	return 0;
+}
+
+static int service_help(int argc, char **argv)
+{
+	fprintf(stderr, "Usage: osnicctl service list\n");
+	return 0;
+}
+
+static const struct cmd service_cmds[] = {
+	{ "list", service_list },
+	{ "show", service_list },
+	{ "help", service_help },
+	{},
+};
+
+int do_service(int argc, char **argv)
+{
+	return cmd_select(service_cmds, argc, argv, service_list, "service");
+}
