@@ -418,6 +418,10 @@ INSTALL_SBIN	:= osnicd osnic-sched osnicctl
 INSTALL_BIN	:= osnic-demo-server osnic-demo-client osnic-loadgen
 INSTALL_HDRS	:= osnic.h rpc.h xdr.h rpcmsg.h abi.h tirpc.h
 INSTALL_MAN	:= $(wildcard man/*.1 man/*.3 man/*.8)
+# osnic.pc names its directories relative to ${prefix} where they are under
+# PREFIX, so that `pkg-config --define-variable=prefix=...` moves them all.
+PC_LIBDIR	= $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
+PC_INCLUDEDIR	= $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
 
 .PHONY: install uninstall
 install: $(addprefix $(BIN)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(LIBOSNIC) $(LIBOSNIC_SO)
@@ -431,7 +435,7 @@ install: $(addprefix $(BIN)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(LIBOSNIC) $(LIBOS
 	$(Q)ln -sf $(notdir $(LIBOSNIC_SO)) $(DESTDIR)$(LIBDIR)/$(LIBOSNIC_SONAME)
 	$(Q)ln -sf $(LIBOSNIC_SONAME) $(DESTDIR)$(LIBDIR)/libosnic.so
 	$(Q)$(INSTALL) -m 0644 $(LIBOSNIC) $(DESTDIR)$(LIBDIR)/
-	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|' \
 		-e 's|@VERSION@|$(LIBOSNIC_MAJOR).$(LIBOSNIC_MINOR)|' lib/osnic.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/osnic.pc
 	$(Q)chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/osnic.pc
 	$(Q)$(INSTALL) -m 0644 $(addprefix include/osnic/,$(INSTALL_HDRS)) $(DESTDIR)$(INCLUDEDIR)/osnic/
