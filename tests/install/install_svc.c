@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	/* Workers inherit the mask: the signals are this thread's to take. */
+	/* Taken by sigwait() below (workers run with every signal blocked). */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
