@@ -363,6 +363,101 @@ $(BIN)/osnic-bench-server: $(OBJ)/bench/server_reuseport.o $(OBJ)/examples/demo_
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_OSNIC)
 
+# ---- libosnic as a shared library ----------------------------------------------
+# The same sources as libosnic.a, compiled position-independent into
+# $(OBJ)/pic/. Only the application API (the headers `make install` puts
+# under include/osnic) is exported: lib/libosnic.map.
+LIBOSNIC_MAJOR	:= 0
+LIBOSNIC_MINOR	:= 1
+LIBOSNIC_SONAME	:= libosnic.so.$(LIBOSNIC_MAJOR)
+LIBOSNIC_SO	:= $(BUILD)/lib/libosnic.so.$(LIBOSNIC_MAJOR).$(LIBOSNIC_MINOR)
+LIB_PIC_OBJS	:= $(patsubst %.c,$(OBJ)/pic/%.o,$(LIB_SRCS))
+
+all: $(LIBOSNIC_SO)
+
+$(OBJ)/pic/lib/%.o: lib/%.c $(wildcard include/osnic/*.h)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -MMD -MP -c $< -o $@
+
+$(LIBOSNIC_SO): $(LIB_PIC_OBJS) lib/libosnic.map
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-soname,$(LIBOSNIC_SONAME) -Wl,--version-script=lib/libosnic.map \
+		-Wl,--no-undefined -o $@ $(LIB_PIC_OBJS) -ltirpc -lmnl -lbpf -lpthread
+
+# ---- make install / make uninstall ---------------------------------------------
+# PREFIX (/usr/local) and DESTDIR as usual; every directory is overridable.
+#  - osnicd, osnic-sched and osnicctl go to sbin, as bpftool does: they load
+#    BPF programs and drive the daemon that owns them.
+#  - osnic-demo-server, osnic-demo-client and osnic-loadgen go to bin: the
+#    demo service, a client of it and the load generator that measures it
+#    (osnic-loadgen(1)) are a working example and a way to measure a
+#    machine; osnic-bench-server and the test programs stay in build/.
+#  - libosnic: libosnic.so.MAJOR.MINOR with its soname and development
+#    links, libosnic.a, osnic.pc (the static library's dependencies are its
+#    Requires.private and Libs.private).
+#  - The headers an application includes: osnic.h and what it includes
+#    (rpc.h, xdr.h), rpcmsg.h (call->authsys), abi.h (svc_flags' OSNIC_SVC_F_*)
+#    and tirpc.h (the rpcgen adapter). ctl.h, nl.h, sched.h and ring.h are
+#    osnicd's protocol and the runtime's insides, used by osnicctl and tests.
+#  - Man pages, and systemd/osnicd.service with ExecStart pointing at SBINDIR.
+# `make uninstall` with the same variables removes exactly these files.
+PREFIX		?= /usr/local
+DESTDIR		?=
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+LIBDIR		?= $(PREFIX)/lib
+INCLUDEDIR	?= $(PREFIX)/include
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+MANDIR		?= $(PREFIX)/share/man
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+INSTALL		?= install
+
+INSTALL_SBIN	:= osnicd osnic-sched osnicctl
+INSTALL_BIN	:= osnic-demo-server osnic-demo-client osnic-loadgen
+INSTALL_HDRS	:= osnic.h rpc.h xdr.h rpcmsg.h abi.h tirpc.h
+INSTALL_MAN	:= $(wildcard man/*.1 man/*.3 man/*.8)
+# osnic.pc names its directories relative to ${prefix} where they are under
+# PREFIX, so that `pkg-config --define-variable=prefix=...` moves them all.
+PC_LIBDIR	= $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
+PC_INCLUDEDIR	= $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
+
+.PHONY: install uninstall
+install: $(addprefix $(BIN)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(LIBOSNIC) $(LIBOSNIC_SO)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/osnic $(DESTDIR)$(SYSTEMDUNITDIR) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man,$(sort $(subst .,,$(suffix $(INSTALL_MAN)))))
+	$(Q)$(INSTALL) -m 0755 $(addprefix $(BIN)/,$(INSTALL_SBIN)) $(DESTDIR)$(SBINDIR)/
+	$(Q)$(INSTALL) -m 0755 $(addprefix $(BIN)/,$(INSTALL_BIN)) $(DESTDIR)$(BINDIR)/
+	$(Q)$(INSTALL) -m 0755 $(LIBOSNIC_SO) $(DESTDIR)$(LIBDIR)/
+	$(Q)ln -sf $(notdir $(LIBOSNIC_SO)) $(DESTDIR)$(LIBDIR)/$(LIBOSNIC_SONAME)
+	$(Q)ln -sf $(LIBOSNIC_SONAME) $(DESTDIR)$(LIBDIR)/libosnic.so
+	$(Q)$(INSTALL) -m 0644 $(LIBOSNIC) $(DESTDIR)$(LIBDIR)/
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(LIBOSNIC_MAJOR).$(LIBOSNIC_MINOR)|' lib/osnic.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/osnic.pc
+	$(Q)chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/osnic.pc
+	$(Q)$(INSTALL) -m 0644 $(addprefix include/osnic/,$(INSTALL_HDRS)) $(DESTDIR)$(INCLUDEDIR)/osnic/
+	$(Q)for m in $(INSTALL_MAN); do \
+		$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$${m##*.}/ || exit; \
+	done
+	$(Q)sed 's|@SBINDIR@|$(SBINDIR)|' systemd/osnicd.service.in >$(DESTDIR)$(SYSTEMDUNITDIR)/osnicd.service
+	$(Q)chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/osnicd.service
+
+# Files only: directories are left, as they may be shared (or were there).
+uninstall:
+	$(call msg,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(addprefix $(DESTDIR)$(SBINDIR)/,$(INSTALL_SBIN)) \
+		$(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_BIN)) \
+		$(DESTDIR)$(LIBDIR)/$(notdir $(LIBOSNIC_SO)) $(DESTDIR)$(LIBDIR)/$(LIBOSNIC_SONAME) \
+		$(DESTDIR)$(LIBDIR)/libosnic.so $(DESTDIR)$(LIBDIR)/$(notdir $(LIBOSNIC)) \
+		$(DESTDIR)$(PKGCONFIGDIR)/osnic.pc \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/osnic/,$(INSTALL_HDRS)) \
+		$(foreach m,$(INSTALL_MAN),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
+		$(DESTDIR)$(SYSTEMDUNITDIR)/osnicd.service
+	$(Q)rmdir $(DESTDIR)$(INCLUDEDIR)/osnic 2>/dev/null || true
+
 $(RPCGEN_DIR) $(GEN) $(BIN) $(BUILD)/bpf $(BUILD)/scx $(BUILD)/tests $(OBJ)/sched_ext:
 	$(Q)mkdir -p $@
 
