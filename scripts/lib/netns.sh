@@ -198,6 +198,9 @@ start_server() {
 	local i
 	# Without rpcbind the server needs --port to start at all.
 	[ "$rpcbind_broken" = 1 ] && set -- --port $((20000 + $$ % 20000)) "$@"
+	# Emptied here, not only by the background shell's redirection: until
+	# that runs, the loop below could read the previous server's port.
+	: >"$tmp/server.out"
 	"${server_exec[@]}" "$server_bin" "$@" >"$tmp/server.out" 2>"$tmp/server.err" &
 	server_pid=$!
 	for i in $(seq 100); do
