@@ -65,11 +65,13 @@ LIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))
 LIBOSNIC	:= $(BUILD)/lib/libosnic.a
 
 # osnic_xdp is the receive path, osnic_feed the sched_switch feed osnicd
-# attaches without sched_ext; the *_test objects are BPF helpers of the
-# tests (the sched_switch feed alone, a ring filler standing in for XDP).
-XDP_PROGS	:= osnic_xdp osnic_feed sched_feed_test ring_fill_test
+# attaches without sched_ext. osnic_pass (XDP_PASS) is no part of osnicd:
+# make demo and make bench attach it to the client end of their veth, so
+# that the XDP_TX replies are received; it needs no skeleton.
+XDP_PROGS	:= osnic_xdp osnic_feed
 XDP_OBJS	:= $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(XDP_PROGS))
 XDP_SKELS	:= $(patsubst %,$(GEN)/%.skel.h,$(XDP_PROGS))
+PASS_OBJ	:= $(BUILD)/bpf/osnic_pass.bpf.o
 
 SCX_PROG	:= osnic_sched
 SCX_OBJ		:= $(BUILD)/bpf/$(SCX_PROG).bpf.o
@@ -82,19 +84,24 @@ LOADER		:= $(BUILD)/lib/libosnic-loader.a
 TESTLIB_SRCS	:= $(wildcard tests/lib/*.c)
 TESTLIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(TESTLIB_SRCS))
 
+# Test groups by subject: tests/unit (no root), tests/bpf (BPF_PROG_TEST_RUN,
+# root), tests/net (the reply sender in a network namespace, root),
+# tests/sched (sched_ext, in the VM: make vmtest).
 UNIT_SRCS	:= $(wildcard tests/unit/*.c)
-BPFT_SRCS	:= $(filter-out %.bpf.c,$(wildcard tests/bpf/*.c))
-# BPF programs that only tests load (tests/bpf/*.bpf.c).
-TEST_BPF_SKELS	:= $(patsubst tests/bpf/%.bpf.c,$(GEN)/%.skel.h,$(wildcard tests/bpf/*.bpf.c))
+BPFT_SRCS	:= $(wildcard tests/bpf/*.c)
+NET_SRCS	:= $(wildcard tests/net/*.c)
+SCHED_SRCS	:= $(wildcard tests/sched/*.c)
+# BPF programs that only tests load (tests/bpf/progs/*.bpf.c): a ring
+# writer, and a ring filler standing in for XDP (tests/sched).
+TEST_BPF_SKELS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(GEN)/%.skel.h,$(wildcard tests/bpf/progs/*.bpf.c))
 
 # The demo service (examples/): rpcgen output in $(RPCGEN_DIR).
 RPCGEN		?= rpcgen
 RPCGEN_DIR	:= $(BUILD)/gen
 RPCGEN_OBJS	:= $(OBJ)/gen/demo_xdr.o $(OBJ)/gen/demo_svc.o
 DEMO_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard examples/*.c))
-VMT_SRCS	:= $(wildcard vmtest/*.c)
 
-TESTS		:= $(BUILD)/tests/unit $(BUILD)/tests/bpf $(BUILD)/tests/vm
+TESTS		:= $(BUILD)/tests/unit $(BUILD)/tests/bpf $(BUILD)/tests/net $(BUILD)/tests/sched
 TOOLS		:= $(BIN)/osnic-sched $(BIN)/osnicd $(BIN)/osnicctl
 TOOLS		+= $(BIN)/osnic-demo-server $(BIN)/osnic-demo-client
 # make bench: the load generator and the plain-socket baseline servers.
@@ -107,9 +114,9 @@ OSNICCTL_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard daemons/osnicctl/*.c)) $(O
 TESTS		+= $(BUILD)/tests/ctl_app
 
 # ---- top-level targets -------------------------------------------------------
-.PHONY: all clean deps test check-unit check-bpf check-fuzz check-bench-tools check-integration vmtest demo fuzz help
+.PHONY: all clean deps test check-unit check-bpf check-net check-fuzz check-bench-tools check-integration vmtest demo fuzz help
 
-all: $(LIBOSNIC) $(LOADER) $(TOOLS) $(TESTS)
+all: $(LIBOSNIC) $(LOADER) $(PASS_OBJ) $(TOOLS) $(TESTS)
 
 help:
 	@echo 'make            build everything into build/ (V=1 for full commands)'
@@ -117,10 +124,11 @@ help:
 	@echo 'make test       deps, build, unit tests, BPF tests (root), then vmtest'
 	@echo 'make check-unit only the Criterion unit tests'
 	@echo 'make check-bpf  only the BPF_PROG_TEST_RUN tests (root)'
+	@echo 'make check-net  only the reply sender tests, each in its own netns (root)'
 	@echo 'make check-fuzz every libFuzzer target for 10 s (XDR, netlink)'
 	@echo 'make check-bench-tools  bench/summary.py and plots.sh on made-up results'
 	@echo 'make check-integration  netns + veth tests: osnicd, demo service, real clients (root)'
-	@echo 'make vmtest     boot the sched_ext kernel once and run vmtest/ in it'
+	@echo 'make vmtest     boot the sched_ext kernel once and run the tests in it'
 	@echo 'make vmbench    p50/p99 under CPU hogs, osnic scheduler vs default, in the VM'
 	@echo 'make demo       deps, build, the demo service on osnic in netns, driven by real clients'
 	@echo 'make bench      load generator against osnic and the baselines (BENCH_QUICK=1: ~1 min)'
@@ -134,7 +142,7 @@ deps:
 # (SCX_KVER) are evaluated by a make that starts after it.
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-fuzz check-bench-tools check-integration
+	$(Q)$(MAKE) --no-print-directory check-unit check-bpf check-net check-fuzz check-bench-tools check-integration
 	$(Q)$(MAKE) --no-print-directory vmtest
 
 check-unit: $(BUILD)/tests/unit
@@ -145,6 +153,10 @@ check-bpf: $(BUILD)/tests/bpf
 	$(call msg,TEST,bpf)
 	$(Q)scripts/require-root.sh "BPF tests" && $(BUILD)/tests/bpf --jobs=1
 
+check-net: $(BUILD)/tests/net
+	$(call msg,TEST,net)
+	$(Q)scripts/require-root.sh "reply sender tests" && $(BUILD)/tests/net --jobs=1
+
 # A short run of every fuzzer (make fuzz runs them longer), so none rots.
 check-fuzz:
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_TIME=10
@@ -152,7 +164,7 @@ check-fuzz:
 # make bench's summary.py and plots.sh on made-up results with known figures.
 check-bench-tools:
 	$(call msg,TEST,bench tools)
-	$(Q)tests/bench_tools.sh
+	$(Q)tests/bench/bench_tools.sh
 
 # Each script builds its own namespaces and prints `N passed, N failed`;
 # tests/integration/run.sh runs them all and prints the total the same way.
@@ -169,7 +181,7 @@ vmtest: all
 .PHONY: vmbench
 vmbench: all
 	$(call msg,VMBENCH,$(SCX_KVER))
-	$(Q)VMTEST_GUEST=vmtest/bench-guest.sh vmtest/run.sh
+	$(Q)VMTEST_GUEST=bench/vm-guest.sh vmtest/run.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -238,7 +250,7 @@ $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_H) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(dir $(VMLINUX_H)) -c $< -o $@
 
-$(BUILD)/bpf/%.tmp.o: tests/bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_H) | $(BUILD)/bpf
+$(BUILD)/bpf/%.tmp.o: tests/bpf/progs/%.bpf.c $(wildcard tests/bpf/progs/*.h) $(BPF_HDRS) $(VMLINUX_H) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(dir $(VMLINUX_H)) -c $< -o $@
 
@@ -274,7 +286,7 @@ $(OBJ)/%.o: %.c $(wildcard include/osnic/*.h) | $(XDP_SKELS)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 # Only the scheduler's own user-space code needs its subskeleton.
-$(OBJ)/loader/sched.o $(OBJ)/sched_ext/osnic_sched_main.o $(patsubst %.c,$(OBJ)/%.o,$(VMT_SRCS)): | $(SCX_SUBSKEL)
+$(OBJ)/loader/sched.o $(OBJ)/sched_ext/osnic_sched_main.o $(patsubst %.c,$(OBJ)/%.o,$(SCHED_SRCS)): | $(SCX_SUBSKEL)
 
 $(LIBOSNIC): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
@@ -306,13 +318,17 @@ $(BUILD)/tests/unit: $(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRCS)) $(TESTLIB_OBJS) $(O
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_OSNIC)
 
-$(patsubst %.c,$(OBJ)/%.o,$(BPFT_SRCS)): | $(TEST_BPF_SKELS)
+$(patsubst %.c,$(OBJ)/%.o,$(BPFT_SRCS) $(SCHED_SRCS)): | $(TEST_BPF_SKELS)
 
 $(BUILD)/tests/bpf: $(patsubst %.c,$(OBJ)/%.o,$(BPFT_SRCS)) $(TESTLIB_OBJS) $(LIBOSNIC) | $(BUILD)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_BPF) $(LDLIBS_OSNIC)
 
-$(BUILD)/tests/vm: $(patsubst %.c,$(OBJ)/%.o,$(VMT_SRCS)) $(TESTLIB_OBJS) $(LOADER) $(LIBOSNIC) | $(BUILD)/tests
+$(BUILD)/tests/net: $(patsubst %.c,$(OBJ)/%.o,$(NET_SRCS)) $(LIBOSNIC) | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_OSNIC)
+
+$(BUILD)/tests/sched: $(patsubst %.c,$(OBJ)/%.o,$(SCHED_SRCS)) $(TESTLIB_OBJS) $(LOADER) $(LIBOSNIC) | $(BUILD)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_BPF) -lpthread
 

@@ -26,8 +26,8 @@
 set -uo pipefail
 
 name=bench
-# shellcheck source=tests/integration/demo_common.sh
-source "$(dirname "$0")/../tests/integration/demo_common.sh"
+# shellcheck source=scripts/lib/netns.sh
+source "$(dirname "$0")/../scripts/lib/netns.sh"
 
 QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
@@ -185,7 +185,7 @@ mkdir -p "$out/cdf"
 cat "$out/machine.txt"
 
 setup_netns
-ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
 ensure_rpcbind
 start_osnic --depth "$OSNIC_DEPTH" || exit 1
 in_osnic "$bin/osnicctl" iface attach "$srv_if" || { cat "$tmp/osnicd.log"; exit 1; }

@@ -10,13 +10,13 @@
 # load run with osnic-loadgen. Then `osnicctl stats` and `osnicctl worker
 # list`. Everything is removed on exit, also when interrupted.
 #
-# The namespace and rpcbind plumbing is tests/integration/demo_common.sh.
+# The namespace and rpcbind plumbing is scripts/lib/netns.sh.
 # DEMO_SECONDS (5) and DEMO_RATE (20000) set the load run.
 set -uo pipefail
 
 name=demo
-# shellcheck source=tests/integration/demo_common.sh
-source "$(dirname "$0")/../tests/integration/demo_common.sh"
+# shellcheck source=scripts/lib/netns.sh
+source "$(dirname "$0")/lib/netns.sh"
 
 DEMO_SECONDS=${DEMO_SECONDS:-5}
 DEMO_RATE=${DEMO_RATE:-20000}
@@ -36,11 +36,11 @@ run_cli() { printf '[%s] $ %s\n' "$cli" "$*"; in_cli "$@"; }
 
 require "$bin/osnic-demo-server" "$bin/osnic-demo-client" "$bin/osnicd" "$bin/osnicctl" \
 	"$bin/osnic-loadgen"
-[ -r "$build/bpf/xdp_pass.bpf.o" ] || { echo "error: $build/bpf/xdp_pass.bpf.o missing; run make" >&2; exit 1; }
+[ -r "$build/bpf/osnic_pass.bpf.o" ] || { echo "error: $build/bpf/osnic_pass.bpf.o missing; run make" >&2; exit 1; }
 
 setup_netns
 # XDP_TX replies over veth need an XDP program on the receiving side.
-ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
 
 say "a mount namespace with a private bpffs in $srv (osnicd pins its rings there)"
 ensure_rpcbind

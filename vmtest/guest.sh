@@ -39,7 +39,9 @@ else
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 	# The host's BPF tests again, on this kernel.
 	run "bpf tests" "$build/tests/bpf" --jobs=1
-	run "vm tests" "$build/tests/vm" --jobs=1
+	run "net tests" "$build/tests/net" --jobs=1
+	# The scheduler's tests (tests/sched), which need sched_ext.
+	run "sched tests" "$build/tests/sched" --jobs=1
 	# The end-to-end suite again, on the sched_ext kernel.
 	run "integration tests" env BUILD="$build" tests/integration/run.sh
 fi

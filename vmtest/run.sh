@@ -18,7 +18,7 @@
 # Environment: SCX_KVER (guest kernel version, default from `make deps`),
 # VMTEST_TIMEOUT (seconds, default 1500), VMTEST_CPUS (2), VMTEST_MEM (2G),
 # VMTEST_GUEST (the script the guest runs, default vmtest/guest.sh; make
-# vmbench gives vmtest/bench-guest.sh).
+# vmbench gives bench/vm-guest.sh).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

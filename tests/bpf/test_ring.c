@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The ring consumer (include/osnic/ring.h) against the kernel's own BPF
- * ring buffer: records written by tests/bpf/ring_writer.bpf.c with
+ * ring buffer: records written by tests/bpf/progs/ring_writer.bpf.c with
  * BPF_PROG_TEST_RUN, exactly as the XDP program writes calls, read back
  * through osnic_ring_map(). Covers the size classes and line alignment,
  * discarded records, a full ring, wrap-around, the read-only mapping, the
@@ -23,7 +23,7 @@
 #include <osnic/ring.h>
 #include <osnic/rpcmsg.h>
 
-#include "ring_writer.h"
+#include "progs/ring_writer.h"
 #include "ring_writer.skel.h"
 
 static struct ring_writer *skel;

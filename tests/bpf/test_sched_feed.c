@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The scheduler-state feed without sched_ext (bpf/sched_feed.h): tracepoint
+ * The scheduler-state feed without sched_ext (bpf/sched_feed.h), the object
+ * osnicd loads (bpf/osnic_feed.bpf.c), on its own maps here: tracepoint
  * programs that keep osnic_worker_sched for the threads in
  * osnic_worker_tids. Threads of this test play the workers: one blocks in
  * read() on a pipe, one spins, and the test reads what the feed recorded
@@ -18,31 +19,31 @@
 #include <unistd.h>
 
 #include <osnic/abi.h>
-#include "sched_feed_test.skel.h"
+#include "osnic_feed.skel.h"
 
 #define SVC_ID 1
 #define WID_BLOCKER 1
 #define WID_SPINNER 2
 #define WID_STALE 3
 
-static struct sched_feed_test *skel;
+static struct osnic_feed *skel;
 static long ncpus;
 
 static void setup(void)
 {
 	int err;
 
-	skel = sched_feed_test__open_and_load();
-	cr_assert_not_null(skel, "loading sched_feed_test failed (root? BTF?): %s",
+	skel = osnic_feed__open_and_load();
+	cr_assert_not_null(skel, "loading osnic_feed failed (root? BTF?): %s",
 			   strerror(errno));
-	err = sched_feed_test__attach(skel);
+	err = osnic_feed__attach(skel);
 	cr_assert_eq(err, 0, "attaching the tracepoint programs failed: %s", strerror(-err));
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 }
 
 static void teardown(void)
 {
-	sched_feed_test__destroy(skel);
+	osnic_feed__destroy(skel);
 	skel = NULL;
 }
 

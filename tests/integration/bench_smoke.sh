@@ -52,7 +52,7 @@ smoke() {	# smoke KIND
 require "$bin/osnic-loadgen" "$bin/osnic-bench-server" "$bin/osnic-demo-server" \
 	"$bin/osnicd" "$bin/osnicctl"
 setup_netns
-ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
 
 say "the load generator rejects bad options"
 check_fails "osnic-loadgen without a rate in open mode" "usage" \

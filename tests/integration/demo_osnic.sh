@@ -89,10 +89,10 @@ PY
 }
 
 require "$bin/osnic-demo-server" "$bin/osnic-demo-client" "$bin/osnicd" "$bin/osnicctl"
-[ -r "$build/bpf/xdp_pass.bpf.o" ] || { echo "error: $build/bpf/xdp_pass.bpf.o missing; run make" >&2; exit 1; }
+[ -r "$build/bpf/osnic_pass.bpf.o" ] || { echo "error: $build/bpf/osnic_pass.bpf.o missing; run make" >&2; exit 1; }
 command -v jq >/dev/null || { echo "error: jq is needed" >&2; exit 1; }
 setup_netns
-ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
 
 say "a mount namespace with its own bpffs, in $srv"
 ensure_rpcbind

@@ -19,8 +19,8 @@ top=$1 out=$2 BUILD=${3:-build}
 cd "$top" || exit 1
 set -uo pipefail
 name=vmbench
-# shellcheck source=tests/integration/demo_common.sh
-source tests/integration/demo_common.sh
+# shellcheck source=scripts/lib/netns.sh
+source scripts/lib/netns.sh
 
 RATE=${VMBENCH_RATE:-300}
 SECS=${VMBENCH_SECONDS:-10}
@@ -48,7 +48,7 @@ measure() {
 
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 setup_netns
-ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
 ensure_rpcbind
 start_osnic || exit 1
 in_osnic "$bin/osnicctl" iface attach "$srv_if" >/dev/null || exit 1

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The request that bpf/ring_fill_test.bpf.c reads from its test-run frame,
+ * The request that tests/bpf/progs/ring_fill_test.bpf.c reads from its test-run frame,
  * after a 14-byte Ethernet header; shared with the tests that send it.
  */
 #ifndef OSNIC_BPF_RING_FILL_TEST_H

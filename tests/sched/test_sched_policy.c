@@ -5,7 +5,7 @@
  * them the way osnicd does (osnic_worker_tids, osnic_workers,
  * osnic_services, a ring per worker in osnic_rings) in the scheduler's own
  * maps. User space cannot write a BPF ring buffer, so "pending calls" are
- * records written by bpf/ring_fill_test.bpf.c through BPF_PROG_TEST_RUN,
+ * records written by tests/bpf/progs/ring_fill_test.bpf.c through BPF_PROG_TEST_RUN,
  * which also records the receiving CPU in osnic_worker_rx as XDP does; a
  * worker "serves" them by consuming its ring.
  *
@@ -22,7 +22,7 @@
 
 #include <osnic/abi.h>
 
-#include "../bpf/ring_fill_test.h"
+#include "../bpf/progs/ring_fill_test.h"
 #include "ring_fill_test.skel.h"
 #include "sched_test.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The request of tests/bpf/ring_writer.bpf.c, shared with its test. BPF
+ * The request of tests/bpf/progs/ring_writer.bpf.c, shared with its test. BPF
  * includes it after vmlinux.h.
  */
 #ifndef OSNIC_TESTS_RING_WRITER_H

@@ -6,7 +6,7 @@
 # bench/plots.sh (the PNGs). The load runs themselves are covered by
 # tests/integration/bench_smoke.sh. Prints `bench tools: N passed, N failed`.
 set -uo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d /tmp/osnic-bench-tools.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
