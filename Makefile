@@ -107,8 +107,9 @@ TOOLS		+= $(BIN)/osnic-demo-server $(BIN)/osnic-demo-client
 # make bench: the load generator and the plain-socket baseline servers.
 TOOLS		+= $(BIN)/osnic-loadgen $(BIN)/osnic-bench-server
 
-# The control plane (daemons/): osnicd and osnicctl; the registry is also unit-tested.
-OSNICD_OBJS	:= $(OBJ)/daemons/osnicd.o $(OBJ)/daemons/registry.o
+# The control plane (daemons/): osnicd (daemons/osnicd/) and osnicctl; the
+# registry is also unit-tested.
+OSNICD_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard daemons/osnicd/*.c))
 OSNICCTL_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard daemons/osnicctl/*.c)) $(OBJ)/daemons/json_writer.o
 # A stand-in application for tests/integration/ctl.sh.
 TESTS		+= $(BUILD)/tests/ctl_app
@@ -288,6 +289,9 @@ $(OBJ)/%.o: %.c $(wildcard include/osnic/*.h) | $(XDP_SKELS)
 # Only the scheduler's own user-space code needs its subskeleton.
 $(OBJ)/loader/sched.o $(OBJ)/sched_ext/osnic_sched_main.o $(patsubst %.c,$(OBJ)/%.o,$(SCHED_SRCS)): | $(SCX_SUBSKEL)
 
+# The loader's API (loader/loader.h) is osnic's own, not libosnic's.
+$(OSNICD_OBJS) $(OBJ)/sched_ext/osnic_sched_main.o $(patsubst %.c,$(OBJ)/%.o,$(SCHED_SRCS)): ALL_CFLAGS += -Iloader
+
 $(LIBOSNIC): $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call msg,AR,$@)
@@ -314,7 +318,7 @@ $(BUILD)/tests/ctl_app: $(OBJ)/tests/integration/ctl_app.o $(LIBOSNIC) | $(BUILD
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_OSNIC)
 
-$(BUILD)/tests/unit: $(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRCS)) $(TESTLIB_OBJS) $(OBJ)/daemons/registry.o $(LIBOSNIC) | $(BUILD)/tests
+$(BUILD)/tests/unit: $(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRCS)) $(TESTLIB_OBJS) $(OBJ)/daemons/osnicd/registry.o $(LIBOSNIC) | $(BUILD)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_OSNIC)
 

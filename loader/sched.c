@@ -16,10 +16,11 @@
  * osnic_sched_exited() turns true while the link is still held.
  *
  * The scheduler shares six maps with XDP (see bpf/maps_shared.h). When
- * osnicd has pinned them (OSNIC_PIN_DIR, one file per map name), the loader
- * hands the pinned maps to the object before load, after checking that
- * each matches the scheduler's definition; otherwise the scheduler creates
- * its own (tests fill them through osnic_sched_map_fd()).
+ * osnicd hands over its XDP object, or has pinned them (OSNIC_PIN_DIR, one
+ * file per map name), the loader gives those maps to the object before
+ * load, after checking that each matches the scheduler's definition;
+ * otherwise the scheduler creates its own (tests fill them through
+ * osnic_sched_map_fd()).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -34,7 +35,7 @@
 #include <bpf/libbpf.h>
 
 #include <osnic/abi.h>
-#include <osnic/loader.h>
+#include "loader.h"
 
 #include "osnic_sched.subskel.h"
 
@@ -47,12 +48,6 @@ struct osnic_scheduler {
 	struct osnic_sched *skel;
 	struct bpf_link *link;
 	unsigned int nr_reused;
-};
-
-/* The maps the scheduler shares with XDP, by the names they are pinned under. */
-static const char *const shared_maps[] = {
-	"osnic_services",    "osnic_workers",   "osnic_worker_tids",
-	"osnic_rings",	     "osnic_worker_rx", "osnic_worker_sched",
 };
 
 /* libbpf's print hook is process-wide; the last load decides. */
@@ -190,17 +185,23 @@ static int check_shared_map(struct bpf_map *map, int fd, const char *what)
 
 unsigned int osnic_sched_nr_shared_maps(void)
 {
-	return sizeof(shared_maps) / sizeof(shared_maps[0]);
+	return OSNIC_NR_SHARED_MAPS;
 }
 
-/* The fd of shared map name: from the owner if it gives one, else pinned in dir. */
+/*
+ * The fd of a shared map: from the owner's XDP object or callback if it
+ * gives one, else pinned in dir under the map's name.
+ */
 static int shared_map_open(const struct osnic_sched_opts *opts, const char *dir,
-			   const char *name, bool *owned)
+			   const struct osnic_shared_map *shared, bool *owned)
 {
+	const char *name = bpf_map__name(shared->map);
 	char path[256];
 	int fd;
 
 	*owned = false;
+	if (opts && opts->xdp)
+		return osnic_xdp_map_fd(opts->xdp, shared->id);
 	if (opts && opts->shared_map_fd) {
 		fd = opts->shared_map_fd(name, opts->shared_map_ctx);
 		if (fd >= 0)
@@ -225,28 +226,29 @@ static int shared_map_open(const struct osnic_sched_opts *opts, const char *dir,
 static int reuse_shared_maps(struct osnic_scheduler *s, const struct osnic_sched_opts *opts,
 			     const char *dir)
 {
+	const struct osnic_shared_map shared[] = OSNIC_SHARED_MAP_TABLE(s->skel);
 	size_t i;
 	bool owned;
 	int fd, err;
 
-	for (i = 0; i < osnic_sched_nr_shared_maps(); i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(s->obj, shared_maps[i]);
+	_Static_assert(sizeof(shared) / sizeof(shared[0]) == OSNIC_NR_SHARED_MAPS,
+		       "OSNIC_NR_SHARED_MAPS counts the shared map table");
+	for (i = 0; i < OSNIC_NR_SHARED_MAPS; i++) {
+		const char *name = bpf_map__name(shared[i].map);
 
-		if (!map)
-			return -ENOENT; /* the object lost a shared map: a build bug */
-		fd = shared_map_open(opts, dir, shared_maps[i], &owned);
+		fd = shared_map_open(opts, dir, &shared[i], &owned);
 		if (fd == -ENOENT)
 			continue;
 		if (fd < 0)
 			return fd;
-		err = check_shared_map(map, fd, shared_maps[i]);
+		err = check_shared_map(shared[i].map, fd, name);
 		if (!err)
-			err = bpf_map__reuse_fd(map, fd); /* dups fd */
+			err = bpf_map__reuse_fd(shared[i].map, fd); /* dups fd */
 		if (owned)
 			close(fd);
 		if (err)
 			return err;
-		sched_debug("reusing %s\n", shared_maps[i]);
+		sched_debug("reusing %s\n", name);
 		s->nr_reused++;
 	}
 	return 0;

@@ -35,30 +35,51 @@
 #include <xdp/libxdp.h>
 
 #include <osnic/abi.h>
-#include <osnic/loader.h>
+#include "loader.h"
 
 #include "osnic_xdp.skel.h"
 
 struct osnic_xdp_loader {
 	struct osnic_xdp *skel;
-	int map_fd[OSNIC_MAP__MAX];
 	bool adopted;
 };
 
-static const char *const map_names[OSNIC_MAP__MAX] = {
-	[OSNIC_MAP_LISTEN] = "osnic_listen",
-	[OSNIC_MAP_SVC_INDEX] = "osnic_svc_index",
-	[OSNIC_MAP_PROG_VERS] = "osnic_prog_vers",
-	[OSNIC_MAP_SERVICES] = "osnic_services",
-	[OSNIC_MAP_WORKERS] = "osnic_workers",
-	[OSNIC_MAP_RINGS] = "osnic_rings",
-	[OSNIC_MAP_WORKER_SCHED] = "osnic_worker_sched",
-	[OSNIC_MAP_RX_COUNTERS] = "osnic_rx_counters",
-	[OSNIC_MAP_SVC_STATS] = "osnic_svc_stats",
-	[OSNIC_MAP_WORKER_STATS] = "osnic_worker_stats",
-	[OSNIC_MAP_WORKER_TIDS] = "osnic_worker_tids",
-	[OSNIC_MAP_WORKER_RX] = "osnic_worker_rx",
-};
+/*
+ * The skeleton's map for an id. No default: the compiler checks that every
+ * id has its map.
+ */
+static struct bpf_map *xdp_map(const struct osnic_xdp *skel, enum osnic_xdp_map_id id)
+{
+	switch (id) {
+	case OSNIC_MAP_LISTEN:
+		return skel->maps.osnic_listen;
+	case OSNIC_MAP_SVC_INDEX:
+		return skel->maps.osnic_svc_index;
+	case OSNIC_MAP_PROG_VERS:
+		return skel->maps.osnic_prog_vers;
+	case OSNIC_MAP_SERVICES:
+		return skel->maps.osnic_services;
+	case OSNIC_MAP_WORKERS:
+		return skel->maps.osnic_workers;
+	case OSNIC_MAP_RINGS:
+		return skel->maps.osnic_rings;
+	case OSNIC_MAP_WORKER_SCHED:
+		return skel->maps.osnic_worker_sched;
+	case OSNIC_MAP_RX_COUNTERS:
+		return skel->maps.osnic_rx_counters;
+	case OSNIC_MAP_SVC_STATS:
+		return skel->maps.osnic_svc_stats;
+	case OSNIC_MAP_WORKER_STATS:
+		return skel->maps.osnic_worker_stats;
+	case OSNIC_MAP_WORKER_TIDS:
+		return skel->maps.osnic_worker_tids;
+	case OSNIC_MAP_WORKER_RX:
+		return skel->maps.osnic_worker_rx;
+	case OSNIC_MAP__MAX:
+		break;
+	}
+	return NULL;
+}
 
 /* libbpf's and libxdp's print hooks are process-wide. */
 static bool xdp_verbose;
@@ -77,9 +98,9 @@ static int xdp_libxdp_print(enum libxdp_print_level level, const char *fmt, va_l
 	return vfprintf(stderr, fmt, args);
 }
 
-const char *osnic_xdp_map_name(enum osnic_xdp_map_id id)
+const char *osnic_xdp_map_name(const struct osnic_xdp_loader *l, enum osnic_xdp_map_id id)
 {
-	return id < OSNIC_MAP__MAX ? map_names[id] : NULL;
+	return id < OSNIC_MAP__MAX ? bpf_map__name(xdp_map(l->skel, id)) : NULL;
 }
 
 int osnic_bpffs_mount(const char *dir)
@@ -135,7 +156,6 @@ struct osnic_xdp_loader *osnic_xdp_load(const struct osnic_xdp_opts *opts)
 	char path[PATH_MAX];
 	int pinned;
 	int err;
-	int i;
 
 	xdp_verbose = opts && opts->verbose;
 	libbpf_set_print(xdp_libbpf_print);
@@ -184,12 +204,6 @@ struct osnic_xdp_loader *osnic_xdp_load(const struct osnic_xdp_opts *opts)
 	err = bpf_program__pin(prog, path);
 	if (err)
 		goto cleanup;
-
-	for (i = 0; i < OSNIC_MAP__MAX; i++) {
-		struct bpf_map *map = bpf_object__find_map_by_name(l->skel->obj, map_names[i]);
-
-		l->map_fd[i] = map ? bpf_map__fd(map) : -ENOENT;
-	}
 	return l;
 cleanup:
 	osnic_xdp_unload(l, false);
@@ -206,7 +220,7 @@ int osnic_xdp_map_fd(const struct osnic_xdp_loader *l, enum osnic_xdp_map_id id)
 {
 	if (id >= OSNIC_MAP__MAX)
 		return -EINVAL;
-	return l->map_fd[id];
+	return bpf_map__fd(xdp_map(l->skel, id));
 }
 
 /* Remove every file under OSNIC_PIN_DIR (all of them are osnic's), then the dir. */
@@ -313,8 +327,8 @@ int osnic_xdp_iface_current(const struct osnic_xdp_loader *l, const struct osnic
 	__u32 k;
 
 	/* Any map of the object will do; osnic_rx_counters every program uses. */
-	ref = l->map_fd[OSNIC_MAP_RX_COUNTERS];
-	if (ref < 0 || bpf_map_get_info_by_fd(ref, &minfo, &mlen))
+	ref = osnic_xdp_map_fd(l, OSNIC_MAP_RX_COUNTERS);
+	if (bpf_map_get_info_by_fd(ref, &minfo, &mlen))
 		return -ENOENT;
 	fd = bpf_prog_get_fd_by_id(i->prog_id);
 	if (fd < 0)
@@ -459,12 +473,10 @@ int osnic_xdp_ring_path(uint32_t worker_id, char *path, size_t path_len)
 int osnic_xdp_ring_create(struct osnic_xdp_loader *l, uint32_t worker_id, uid_t uid,
 			  gid_t gid, char *path_out, size_t path_len)
 {
-	int rings = l->map_fd[OSNIC_MAP_RINGS];
+	int rings = osnic_xdp_map_fd(l, OSNIC_MAP_RINGS);
 	char path[PATH_MAX];
 	int fd, err;
 
-	if (rings < 0)
-		return rings;
 	if (!worker_id || worker_id >= OSNIC_MAX_WORKERS)
 		return -EINVAL;
 	err = osnic_xdp_ring_path(worker_id, path, sizeof(path));
@@ -501,11 +513,11 @@ cleanup:
 
 int osnic_xdp_ring_destroy(struct osnic_xdp_loader *l, uint32_t worker_id)
 {
-	int rings = l->map_fd[OSNIC_MAP_RINGS];
+	int rings = osnic_xdp_map_fd(l, OSNIC_MAP_RINGS);
 	char path[PATH_MAX];
 	int err = 0;
 
-	if (rings >= 0 && bpf_map_delete_elem(rings, &worker_id) && errno != ENOENT)
+	if (bpf_map_delete_elem(rings, &worker_id) && errno != ENOENT)
 		err = -errno;
 	if (osnic_xdp_ring_path(worker_id, path, sizeof(path)) == 0 && access(path, F_OK) == 0 &&
 	    unlink(path) && !err)

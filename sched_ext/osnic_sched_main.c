@@ -16,7 +16,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <osnic/loader.h>
+#include "loader.h"
 
 #include "../daemons/json_writer.h"
 

@@ -20,7 +20,7 @@
 
 #include <criterion/criterion.h>
 
-#include <osnic/loader.h>
+#include "loader.h"
 
 #define LOCK_FILE "/tmp/osnic-vmtest-sched.lock"
 

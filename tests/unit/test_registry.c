@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests of osnicd's registry (daemons/registry.c): ids, uniqueness,
+ * Unit tests of osnicd's registry (daemons/osnicd/registry.c): ids, uniqueness,
  * the port rules, version ranges, ownership, and an application's death
  * removing everything it had, with the change sets osnicd writes to the
  * maps from.
@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "../../daemons/registry.h"
+#include "../../daemons/osnicd/registry.h"
 
 #define UID_A 1000
 #define UID_B 1001

@@ -12,7 +12,7 @@
  * Every change reports, in struct reg_changes, the service and worker ids
  * and the (port, prog, vers) keys whose map entries may have to change;
  * osnicd then writes those entries from the registry's present state (see
- * osnicd.c, sync_maps).
+ * maps.c, sync_maps).
  */
 #ifndef OSNICD_REGISTRY_H
 #define OSNICD_REGISTRY_H

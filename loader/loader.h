@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * osnic loader: opening, loading and attaching the osnic BPF objects.
+ * Private to osnic's own programs (osnicd, osnic-sched, the VM tests):
+ * applications use libosnic (include/osnic/), never this.
  *
  * Every function that can fail returns a negative errno (or NULL with errno
  * set); none prints unless asked to be verbose, and then only to stderr.
@@ -19,6 +21,7 @@
 #define OSNIC_SCHED_SYSFS_DIR "/sys/kernel/sched_ext"
 
 struct osnic_scheduler;
+struct osnic_xdp_loader;
 
 struct osnic_sched_opts {
 	bool verbose; /* libbpf and loader messages on stderr */
@@ -40,6 +43,11 @@ struct osnic_sched_opts {
 	 */
 	int (*shared_map_fd)(const char *name, void *ctx);
 	void *shared_map_ctx;
+	/*
+	 * Simpler for that owner: its loaded XDP object, whose maps are
+	 * shared before shared_map_fd and pin_dir are asked. NULL: none.
+	 */
+	const struct osnic_xdp_loader *xdp;
 };
 
 /* How many maps the scheduler shares with XDP (osnic_sched_reused_maps' most). */
@@ -123,7 +131,7 @@ const char *osnic_sched_exit_kind_name(long long kind);
 #define OSNIC_BPFFS_DIR		"/sys/fs/bpf"
 #define OSNIC_XDP_PROG_NAME	"osnic_xdp_rx"
 
-/* The maps osnicd keeps or reads, by their names in the BPF object. */
+/* The maps osnicd keeps or reads: each a field of the XDP skeleton (named here). */
 enum osnic_xdp_map_id {
 	OSNIC_MAP_LISTEN,	/* osnic_listen */
 	OSNIC_MAP_SVC_INDEX,	/* osnic_svc_index */
@@ -135,12 +143,33 @@ enum osnic_xdp_map_id {
 	OSNIC_MAP_RX_COUNTERS,	/* osnic_rx_counters */
 	OSNIC_MAP_SVC_STATS,	/* osnic_svc_stats */
 	OSNIC_MAP_WORKER_STATS,	/* osnic_worker_stats */
-	/* Kept by osnicd when the object has them (shared with the scheduler). */
 	OSNIC_MAP_WORKER_TIDS,	/* osnic_worker_tids */
 	OSNIC_MAP_WORKER_RX,	/* osnic_worker_rx */
 	OSNIC_MAP__MAX,
 };
-#define OSNIC_MAP__REQUIRED OSNIC_MAP_WORKER_TIDS	/* maps before it must exist */
+
+/*
+ * The maps XDP shares with the scheduler and with the sched_switch feed
+ * (bpf/maps_shared.h): a table of a skeleton's fields for them, each with
+ * its id in the XDP object. Every one of those skeletons has these fields.
+ */
+struct bpf_map;
+
+struct osnic_shared_map {
+	struct bpf_map *map;	/* the skeleton's map */
+	enum osnic_xdp_map_id id;
+};
+
+#define OSNIC_NR_SHARED_MAPS 6
+#define OSNIC_SHARED_MAP_TABLE(skel)						\
+	{									\
+		{ (skel)->maps.osnic_services, OSNIC_MAP_SERVICES },		\
+		{ (skel)->maps.osnic_workers, OSNIC_MAP_WORKERS },		\
+		{ (skel)->maps.osnic_worker_tids, OSNIC_MAP_WORKER_TIDS },	\
+		{ (skel)->maps.osnic_rings, OSNIC_MAP_RINGS },			\
+		{ (skel)->maps.osnic_worker_rx, OSNIC_MAP_WORKER_RX },		\
+		{ (skel)->maps.osnic_worker_sched, OSNIC_MAP_WORKER_SCHED },	\
+	}
 
 struct osnic_xdp_loader;
 
@@ -173,9 +202,9 @@ void osnic_xdp_unload(struct osnic_xdp_loader *l, bool cleanup);
 /* True if load found pinned maps and reused them. */
 bool osnic_xdp_adopted(const struct osnic_xdp_loader *l);
 
-/* The map's fd, or -ENOENT if the BPF object has no such map. */
+/* The map's fd (owned by the loader) and its name in the BPF object. */
 int osnic_xdp_map_fd(const struct osnic_xdp_loader *l, enum osnic_xdp_map_id id);
-const char *osnic_xdp_map_name(enum osnic_xdp_map_id id);
+const char *osnic_xdp_map_name(const struct osnic_xdp_loader *l, enum osnic_xdp_map_id id);
 
 /*
  * Attach through libxdp (next to other XDP programs). mode AUTO tries

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The commands of applications: registering a process, adding and
+ * removing its services and workers, and the service and worker dumps.
+ * An application is the process of the request's credentials; osnicd
+ * watches it through a pidfd (main.c) and removes all it owns when it exits.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <linux/capability.h>
+
+#include <bpf/bpf.h>
+
+#include "osnicd.h"
+
+/* Register pid (creds of a request, or an owner found at restart). */
+int app_add(struct osnicd *d, uint32_t pid, uint32_t uid, uint32_t gid,
+	    const uint64_t *expect_start, const bool *privileged, uint32_t *app_id,
+	    struct osnic_nl_ext *ext)
+{
+	struct reg_app tmpl = { .pid = pid, .uid = uid, .gid = gid, .pidfd = -1 };
+	char comm[32];
+	int err;
+
+	if (reg_app_by_pid(&d->reg, pid))
+		return osnic_nl_ext_set(ext, -EEXIST, NULL, NULL, 0,
+					"process %u is registered already", pid);
+	tmpl.pidfd = pidfd_open(pid);
+	if (tmpl.pidfd < 0)
+		return osnic_nl_ext_set(ext, -errno, NULL, NULL, 0, "pidfd_open(%u): %s", pid,
+					strerror(errno));
+	/* After pidfd_open: a pid reused later cannot pass for this process. */
+	err = proc_start_time(pid, &tmpl.start_time);
+	if (err || (expect_start && *expect_start != tmpl.start_time)) {
+		close(tmpl.pidfd);
+		return osnic_nl_ext_set(ext, -ESRCH, NULL, NULL, 0, "process %u is gone", pid);
+	}
+	tmpl.may_bind_privileged = privileged ? *privileged :
+						uid == 0 || proc_has_cap(pid, CAP_NET_BIND_SERVICE);
+	err = reg_app_add(&d->reg, &tmpl, app_id, ext);
+	if (err) {
+		close(tmpl.pidfd);
+		return err;
+	}
+	proc_comm(pid, comm, sizeof(comm));
+	pr_info("application %u: pid %u (%s), uid %u%s", *app_id, pid, comm, uid,
+		tmpl.may_bind_privileged ? ", privileged ports" : "");
+	return 0;
+}
+
+void app_remove(struct osnicd *d, struct reg_app *app, const char *why)
+{
+	unsigned int nsvc = reg_nservices(&d->reg), nw = reg_nworkers(&d->reg);
+	struct reg_changes chg = { 0 };
+	uint32_t id = app->id, pid = app->pid;
+	int pidfd = app->pidfd;
+
+	reg_app_remove(&d->reg, id, &chg);
+	sync_maps(d, &chg);
+	if (pidfd >= 0)
+		close(pidfd);
+	pr_info("application %u (pid %u) %s: %u services, %u workers removed", id, pid, why,
+		nsvc - reg_nservices(&d->reg), nw - reg_nworkers(&d->reg));
+}
+
+/* The application of the request's sender, or NULL (and ext says why). */
+static struct reg_app *caller_app(struct osnicd *d, struct request *rq)
+{
+	struct reg_app *app = reg_app_by_pid(&d->reg, rq->cred->pid);
+
+	if (!app)
+		osnic_nl_ext_set(&rq->ext, -ENOENT, NULL, NULL, 0,
+				 "process %u is not registered (app-register first)",
+				 rq->cred->pid);
+	return app;
+}
+
+int do_app_register(struct osnicd *d, struct request *rq)
+{
+	struct nlmsghdr *nlh;
+	uint32_t app_id;
+	int err;
+
+	err = app_add(d, rq->cred->pid, rq->cred->uid, rq->cred->gid, NULL, NULL, &app_id,
+		      &rq->ext);
+	if (err)
+		return err;
+	nlh = reply_begin(d, rq, false);
+	put_u32(d, nlh, OSNIC_A_APP_ID, app_id);
+	put_u32(d, nlh, OSNIC_A_PID, rq->cred->pid);
+	put_u32(d, nlh, OSNIC_A_UID, rq->cred->uid);
+	reply_end(d, rq);
+	return 0;
+}
+
+int do_app_deregister(struct osnicd *d, struct request *rq)
+{
+	struct reg_app *app = caller_app(d, rq);
+	struct nlmsghdr *nlh;
+	uint32_t id;
+
+	if (!app)
+		return rq->ext.err;
+	id = app->id;
+	app_remove(d, app, "deregistered");
+	nlh = reply_begin(d, rq, false);
+	put_u32(d, nlh, OSNIC_A_APP_ID, id);
+	reply_end(d, rq);
+	return 0;
+}
+
+int do_service_add(struct osnicd *d, struct request *rq)
+{
+	const struct nlattr *const *tb = rq->m->tb;
+	struct reg_service_req req = {
+		.prog = mnl_attr_get_u32(tb[OSNIC_A_PROG]),
+		.vers = mnl_attr_get_u32(tb[OSNIC_A_VERS]),
+		.port = mnl_attr_get_u16(tb[OSNIC_A_PORT]),
+		.procs = mnl_attr_get_u64(tb[OSNIC_A_PROCS]),
+		.depth_lines = get_u32(rq, OSNIC_A_DEPTH, 0),
+		.flags = get_u32(rq, OSNIC_A_FLAGS, 0),
+	};
+	struct reg_app *app = caller_app(d, rq);
+	struct reg_changes chg = { 0 };
+	struct nlmsghdr *nlh;
+	uint32_t id;
+	int err;
+
+	if (!app)
+		return rq->ext.err;
+	err = reg_service_add(&d->reg, app->id, &req, &id, &chg, &rq->ext);
+	if (err)
+		return blame(rq, err);
+	err = sync_maps(d, &chg);
+	if (err) {
+		memset(&chg, 0, sizeof(chg));
+		reg_service_del(&d->reg, app->id, id, &chg, NULL);
+		sync_maps(d, &chg);
+		return osnic_nl_ext_set(&rq->ext, err, NULL, NULL, 0,
+					"writing the service to the BPF maps: %s", strerror(-err));
+	}
+	pr_info("service %u: program %u version %u on port %u for application %u", id, req.prog,
+		req.vers, req.port, app->id);
+	nlh = reply_begin(d, rq, false);
+	put_u32(d, nlh, OSNIC_A_SERVICE_ID, id);
+	reply_end(d, rq);
+	return 0;
+}
+
+int do_service_del(struct osnicd *d, struct request *rq)
+{
+	struct reg_app *app = reg_app_by_pid(&d->reg, rq->cred->pid);
+	uint32_t id = get_u32(rq, OSNIC_A_SERVICE_ID, 0);
+	struct reg_changes chg = { 0 };
+	struct nlmsghdr *nlh;
+	int err;
+
+	/* App id 0 owns nothing: an unregistered sender gets ENOENT or EPERM. */
+	err = reg_service_del(&d->reg, app ? app->id : 0, id, &chg, &rq->ext);
+	if (err)
+		return blame(rq, err);
+	sync_maps(d, &chg);
+	pr_info("service %u removed", id);
+	nlh = reply_begin(d, rq, false);
+	put_u32(d, nlh, OSNIC_A_SERVICE_ID, id);
+	reply_end(d, rq);
+	return 0;
+}
+
+static int put_service(struct osnicd *d, struct request *rq, uint32_t id)
+{
+	const struct reg_service *s = &d->reg.services[id];
+	const struct reg_app *app = reg_app_by_id(&d->reg, s->app_id);
+	struct nlmsghdr *nlh = reply_begin(d, rq, true);
+
+	put_u32(d, nlh, OSNIC_A_SERVICE_ID, id);
+	put_u32(d, nlh, OSNIC_A_APP_ID, s->app_id);
+	put_u32(d, nlh, OSNIC_A_PID, app ? app->pid : 0);
+	put_u32(d, nlh, OSNIC_A_UID, app ? app->uid : 0);
+	put_u32(d, nlh, OSNIC_A_PROG, s->val.prog);
+	put_u32(d, nlh, OSNIC_A_VERS, s->val.vers);
+	put_u16(d, nlh, OSNIC_A_PORT, s->val.port);
+	put_u64(d, nlh, OSNIC_A_PROCS, s->val.procs);
+	put_u32(d, nlh, OSNIC_A_DEPTH, s->val.depth_lines);
+	put_u32(d, nlh, OSNIC_A_FLAGS, s->val.flags);
+	put_u32(d, nlh, OSNIC_A_NWORKERS, s->val.nworkers);
+	reply_end(d, rq);
+	return 0;
+}
+
+int do_service_dump(struct osnicd *d, struct request *rq)
+{
+	uint32_t id;
+
+	for (id = 1; id < OSNIC_MAX_SERVICES; id++)
+		if (reg_service_used(&d->reg, id))
+			put_service(d, rq, id);
+	reply_done(d, rq);
+	return 0;
+}
+
+/* tid must be a thread of the application's process. */
+static int check_thread(struct request *rq, uint32_t pid, uint32_t tid)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%u/task/%u", pid, tid);
+	if (tid && stat(path, &st) == 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%u", tid);
+	if (tid && stat(path, &st) == 0)
+		return osnic_nl_ext_set(&rq->ext, -EPERM, rq->nlh, rq->m->tb[OSNIC_A_TID], 0,
+					"thread %u is not a thread of process %u", tid, pid);
+	return osnic_nl_ext_set(&rq->ext, -ESRCH, rq->nlh, rq->m->tb[OSNIC_A_TID], 0,
+				"no thread %u", tid);
+}
+
+int do_worker_add(struct osnicd *d, struct request *rq)
+{
+	uint32_t sid = get_u32(rq, OSNIC_A_SERVICE_ID, 0), tid = get_u32(rq, OSNIC_A_TID, 0);
+	struct reg_app *app = caller_app(d, rq);
+	struct reg_changes chg = { 0 };
+	char path[128];
+	struct nlmsghdr *nlh;
+	uint32_t id;
+	int err;
+
+	if (!app)
+		return rq->ext.err;
+	err = reg_worker_add(&d->reg, app->id, sid, tid, &id, &chg, &rq->ext);
+	if (err)
+		return blame(rq, err);
+	err = check_thread(rq, app->pid, tid);
+	if (!err) {
+		err = osnic_xdp_ring_create(d->xdp, id, app->uid, app->gid, path, sizeof(path));
+		if (err)
+			osnic_nl_ext_set(&rq->ext, err, NULL, NULL, 0, "creating the ring: %s",
+					 strerror(-err));
+	}
+	if (!err) {
+		err = sync_maps(d, &chg);
+		if (err)
+			osnic_nl_ext_set(&rq->ext, err, NULL, NULL, 0,
+					 "writing the worker to the BPF maps: %s", strerror(-err));
+	}
+	if (err) {
+		memset(&chg, 0, sizeof(chg));
+		reg_worker_del(&d->reg, app->id, id, &chg, NULL);
+		sync_maps(d, &chg);	/* also removes the ring */
+		return err;
+	}
+	pr_info("worker %u: thread %u for service %u, ring %s", id, tid, sid, path);
+	nlh = reply_begin(d, rq, false);
+	put_u32(d, nlh, OSNIC_A_WORKER_ID, id);
+	put_u32(d, nlh, OSNIC_A_GENERATION, d->reg.workers[id].val.generation);
+	put_str(d, nlh, OSNIC_A_RING_PATH, path);
+	reply_end(d, rq);
+	return 0;
+}
+
+int do_worker_del(struct osnicd *d, struct request *rq)
+{
+	struct reg_app *app = reg_app_by_pid(&d->reg, rq->cred->pid);
+	uint32_t id = get_u32(rq, OSNIC_A_WORKER_ID, 0);
+	struct reg_changes chg = { 0 };
+	struct nlmsghdr *nlh;
+	int err;
+
+	err = reg_worker_del(&d->reg, app ? app->id : 0, id, &chg, &rq->ext);
+	if (err)
+		return blame(rq, err);
+	sync_maps(d, &chg);
+	pr_info("worker %u removed", id);
+	nlh = reply_begin(d, rq, false);
+	put_u32(d, nlh, OSNIC_A_WORKER_ID, id);
+	reply_end(d, rq);
+	return 0;
+}
+
+int do_worker_dump(struct osnicd *d, struct request *rq)
+{
+	struct osnic_worker_sched ws;
+	char path[128];
+	uint32_t id;
+
+	for (id = 1; id < OSNIC_MAX_WORKERS; id++) {
+		const struct reg_worker *w = &d->reg.workers[id];
+		const struct reg_app *app;
+		struct nlmsghdr *nlh;
+
+		if (!reg_worker_used(&d->reg, id))
+			continue;
+		app = reg_app_by_id(&d->reg, w->app_id);
+		osnic_xdp_ring_path(id, path, sizeof(path));
+		nlh = reply_begin(d, rq, true);
+		put_u32(d, nlh, OSNIC_A_WORKER_ID, id);
+		put_u32(d, nlh, OSNIC_A_SERVICE_ID, w->val.service_id);
+		put_u32(d, nlh, OSNIC_A_APP_ID, w->app_id);
+		put_u32(d, nlh, OSNIC_A_PID, app ? app->pid : 0);
+		put_u32(d, nlh, OSNIC_A_TID, w->val.tid);
+		put_u32(d, nlh, OSNIC_A_UID, w->val.owner_uid);
+		put_u32(d, nlh, OSNIC_A_GENERATION, w->val.generation);
+		put_str(d, nlh, OSNIC_A_RING_PATH, path);
+		if (!bpf_map_lookup_elem(map_fd(d, OSNIC_MAP_WORKER_SCHED), &id, &ws)) {
+			put_u32(d, nlh, OSNIC_A_WORKER_STATE, ws.state);
+			put_u32(d, nlh, OSNIC_A_WORKER_CPU, ws.cpu);
+		}
+		reply_end(d, rq);
+	}
+	reply_done(d, rq);
+	return 0;
+}

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * osnicd: the osnic control daemon.
+ *
+ * It loads the XDP program and pins it and its maps under OSNIC_PIN_DIR
+ * (loader/xdp.c), owns the registry of applications, services and workers
+ * (registry.c), keeps the BPF maps in step with the registry (maps.c), and
+ * answers the control protocol of include/osnic/nl.h on NETLINK_USERSOCK
+ * (nlserver.c).
+ *
+ * One thread, one poll loop: the netlink socket, a signalfd for SIGINT and
+ * SIGTERM, and a pidfd per application, which becomes readable when the
+ * process exits; its services, workers and rings are then removed at once.
+ * This file holds the options, the start, the loop and the stop.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "osnicd.h"
+
+int log_level = LOG_INFO;
+
+void log_msg(int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (level > log_level)
+		return;
+	va_start(ap, fmt);
+	fputs(level == LOG_WARN ? "osnicd: warning: " : "osnicd: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: osnicd [OPTIONS]\n"
+		"The osnic control daemon: loads the XDP program, keeps the registry of\n"
+		"applications, services and workers, answers osnicctl and libosnic.\n"
+		"\n"
+		"  -C, --cleanup       on stop, detach XDP everywhere and remove all pinned state\n"
+		"  -d, --depth LINES   default ring depth of a service (default %d)\n"
+		"  -l, --linger SECS   keep answering PROG_UNAVAIL on a port that lost its\n"
+		"                      last service for SECS seconds (default %d; 0: no)\n"
+		"  -S, --no-sched      do not load the osnic sched_ext scheduler: XDP-only,\n"
+		"                      the sched_switch feed keeps the workers' state\n"
+		"  -v, --verbose       more messages (-vv: also libbpf and libxdp)\n"
+		"  -V, --version       print the version and exit\n"
+		"  -h, --help          this text\n",
+		REG_DEFAULT_DEPTH, DEFAULT_LINGER_S);
+}
+
+static struct osnicd daemon_state;
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "cleanup", no_argument, NULL, 'C' },
+		{ "depth", required_argument, NULL, 'd' },
+		{ "linger", required_argument, NULL, 'l' },
+		{ "no-sched", no_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct osnicd *d = &daemon_state;
+	struct osnic_xdp_opts xopts = { 0 };
+	unsigned long depth = REG_DEFAULT_DEPTH, linger = DEFAULT_LINGER_S;
+	struct pollfd pfd[2 + REG_MAX_APPS];
+	struct reg_app *pfd_app[2 + REG_MAX_APPS];
+	bool cleanup = false, owners_reused = false, running = true;
+	sigset_t sigs;
+	int err, opt, i;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "Cd:l:SvVh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'C':
+			cleanup = true;
+			break;
+		case 'd':
+			depth = strtoul(optarg, &end, 0);
+			if (*end || depth < REG_MIN_DEPTH || depth > REG_MAX_DEPTH) {
+				fprintf(stderr, "osnicd: --depth must be %d..%d lines\n",
+					REG_MIN_DEPTH, REG_MAX_DEPTH);
+				return 2;
+			}
+			break;
+		case 'l':
+			linger = strtoul(optarg, &end, 0);
+			if (*end || linger > 86400) {
+				fprintf(stderr, "osnicd: --linger must be 0..86400 seconds\n");
+				return 2;
+			}
+			break;
+		case 'S':
+			d->no_sched = true;
+			break;
+		case 'v':
+			log_level++;
+			break;
+		case 'V':
+			printf("osnicd %s\n", OSNIC_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+
+	d->started = time(NULL);
+	d->linger_s = linger;
+	d->owners_fd = -1;
+	d->sigfd = -1;
+	reg_init(&d->reg, depth, unpriv_port_start());
+	for (i = 0; i < REG_MAX_APPS; i++)
+		d->reg.apps[i].pidfd = -1;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+	if (d->sigfd < 0) {
+		pr_warn("signalfd: %s", strerror(errno));
+		return 1;
+	}
+
+	/* Claim the port id first: a second osnicd must not touch the pins. */
+	err = nl_open(d);
+	if (err) {
+		pr_warn("opening the control socket: %s", strerror(-err));
+		return 1;
+	}
+
+	xopts.verbose = log_level >= LOG_LIBBPF;
+	d->xdp = osnic_xdp_load(&xopts);
+	if (!d->xdp) {
+		pr_warn("loading the XDP program: %s%s", strerror(errno),
+			errno == EINVAL ? " (pinned maps of another layout? stop osnicd with "
+					  "--cleanup or remove " OSNIC_PIN_DIR ")" :
+					  "");
+		return 1;
+	}
+	d->owners_fd = osnic_xdp_state_map(OWNERS_MAP, BPF_MAP_TYPE_ARRAY, sizeof(__u32),
+					   sizeof(struct owner_rec), OSNIC_MAX_SERVICES,
+					   &owners_reused);
+	if (d->owners_fd < 0)
+		pr_warn("%s: %s: a restarted osnicd will not re-adopt services", OWNERS_MAP,
+			strerror(-d->owners_fd));
+	adopt_state(d, owners_reused);
+	if (sync_all(d))
+		pr_warn("could not bring every map in step with the registry");
+	adopt_ifaces(d);
+	if (d->no_sched) {
+		snprintf(d->sched_why, sizeof(d->sched_why), "osnicd runs with --no-sched");
+		pr_info("XDP-only: %s", d->sched_why);
+		sched_fallback(d);
+	} else {
+		sched_start(d);
+	}
+
+	pr_info("osnicd %s ready: pinned under %s, netlink port id %#x%s", OSNIC_VERSION,
+		OSNIC_PIN_DIR, OSNIC_NL_PORTID, cleanup ? ", cleanup on stop" : "");
+
+	while (running) {
+		int nfds = 0, timeout;
+
+		pfd[nfds].fd = d->sigfd;
+		pfd[nfds++].events = POLLIN;
+		pfd[nfds].fd = mnl_socket_get_fd(d->nl);
+		pfd[nfds++].events = POLLIN;
+		for (i = 0; i < REG_MAX_APPS; i++) {
+			if (!d->reg.apps[i].id || d->reg.apps[i].pidfd < 0)
+				continue;
+			pfd_app[nfds] = &d->reg.apps[i];
+			pfd[nfds].fd = d->reg.apps[i].pidfd;
+			pfd[nfds++].events = POLLIN;
+		}
+		timeout = linger_expire(d);
+		if (d->sched && (timeout < 0 || timeout > SCHED_POLL_MS))
+			timeout = SCHED_POLL_MS;
+		if (poll(pfd, nfds, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			pr_warn("poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd[0].revents) {
+			struct signalfd_siginfo si;
+
+			if (read(d->sigfd, &si, sizeof(si)) == sizeof(si))
+				pr_info("%s: stopping", strsignal(si.ssi_signo));
+			running = false;
+			break;
+		}
+		/* Deaths first: a request must not reach an application that is gone. */
+		for (i = 2; i < nfds; i++)
+			if (pfd[i].revents && pfd_app[i]->id && pfd_app[i]->pidfd == pfd[i].fd)
+				app_remove(d, pfd_app[i], "exited");
+		if (pfd[1].revents)
+			nl_receive(d);
+		sched_check(d);
+	}
+
+	/* Clients get ECONNREFUSED from here on. */
+	mnl_socket_close(d->nl);
+	for (i = 0; i < REG_MAX_APPS; i++)
+		if (d->reg.apps[i].id && d->reg.apps[i].pidfd >= 0)
+			close(d->reg.apps[i].pidfd);
+	if (d->owners_fd >= 0)
+		close(d->owners_fd);
+	/* The kernel's scheduler takes the workers back; the feed goes with us. */
+	sched_forget(d);
+	osnic_feed__destroy(d->feed);
+	osnic_xdp_unload(d->xdp, cleanup);
+	pr_info(cleanup ? "stopped; XDP detached and %s removed" :
+			  "stopped; %s and the attached XDP programs stay",
+		OSNIC_PIN_DIR);
+	close(d->sigfd);
+	return 0;
+}
