@@ -101,7 +101,7 @@ TOOLS		+= $(BIN)/osnic-demo-server $(BIN)/osnic-demo-client
 TOOLS		+= $(BIN)/osnic-loadgen $(BIN)/osnic-bench-server
 
 # The control plane (daemons/): osnicd and osnicctl; the registry is also unit-tested.
-OSNICD_OBJS	:= $(OBJ)/daemons/osnicd.o $(OBJ)/daemons/registry.o
+OSNICD_OBJS	:= $(OBJ)/daemons/osnicd.o $(OBJ)/daemons/registry.o $(OBJ)/daemons/local_addrs.o
 OSNICCTL_OBJS	:= $(OBJ)/daemons/osnicctl.o $(OBJ)/daemons/json_writer.o
 # A stand-in application for tests/integration/ctl.sh.
 TESTS		+= $(BUILD)/tests/ctl_app

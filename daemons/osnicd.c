@@ -55,6 +55,7 @@
 #include <osnic/loader.h>
 #include <osnic/nl.h>
 
+#include "local_addrs.h"
 #include "osnic_feed.skel.h"
 #include "registry.h"
 
@@ -110,6 +111,7 @@ struct osnicd {
 	int owners_fd;
 	struct mnl_socket *nl;
 	int sigfd;
+	struct local_addrs *laddrs;	/* local-addrs hook: keeps osnic_local_addrs */
 	time_t started;
 	bool adopted;
 	/* Ports whose last service went: still listed, until a deadline. */
@@ -1662,8 +1664,8 @@ int main(int argc, char **argv)
 	struct osnicd *d = &daemon_state;
 	struct osnic_xdp_opts xopts = { 0 };
 	unsigned long depth = REG_DEFAULT_DEPTH, linger = DEFAULT_LINGER_S;
-	struct pollfd pfd[2 + REG_MAX_APPS];
-	struct reg_app *pfd_app[2 + REG_MAX_APPS];
+	struct pollfd pfd[3 + REG_MAX_APPS];		/* local-addrs hook: 3, was 2 */
+	struct reg_app *pfd_app[3 + REG_MAX_APPS];	/* local-addrs hook */
 	bool cleanup = false, owners_reused = false, running = true;
 	sigset_t sigs;
 	int err, opt, i;
@@ -1764,6 +1766,13 @@ int main(int argc, char **argv)
 		pr_warn("%s: %s: a restarted osnicd will not re-adopt services", OWNERS_MAP,
 			strerror(-d->owners_fd));
 	adopt_state(d, owners_reused);
+	/* local-addrs hook: XDP serves only this namespace's addresses (local_addrs.h). */
+	d->laddrs = local_addrs_open(&(struct local_addrs_opts){
+		.map_fd = map_fd(d, OSNIC_MAP_LOCAL_ADDRS), .log = log_msg,
+		.warn_level = LOG_WARN, .debug_level = LOG_DEBUG });
+	if (!d->laddrs)
+		pr_warn("local addresses: %s: XDP leaves every datagram to the kernel",
+			strerror(errno));
 	if (d->maps_ok && sync_all(d))
 		pr_warn("could not bring every map in step with the registry");
 	adopt_ifaces(d);
@@ -1784,6 +1793,8 @@ int main(int argc, char **argv)
 		pfd[nfds].fd = d->sigfd;
 		pfd[nfds++].events = POLLIN;
 		pfd[nfds].fd = mnl_socket_get_fd(d->nl);
+		pfd[nfds++].events = POLLIN;
+		pfd[nfds].fd = local_addrs_fd(d->laddrs);	/* local-addrs hook: pfd[2] */
 		pfd[nfds++].events = POLLIN;
 		for (i = 0; i < REG_MAX_APPS; i++) {
 			if (!d->reg.apps[i].id || d->reg.apps[i].pidfd < 0)
@@ -1810,9 +1821,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		/* Deaths first: a request must not reach an application that is gone. */
-		for (i = 2; i < nfds; i++)
+		for (i = 3; i < nfds; i++)	/* local-addrs hook: 3, was 2 */
 			if (pfd[i].revents && pfd_app[i]->id && pfd_app[i]->pidfd == pfd[i].fd)
 				app_remove(d, pfd_app[i], "exited");
+		if (pfd[2].revents)	/* local-addrs hook */
+			local_addrs_event(d->laddrs);
 		if (pfd[1].revents)
 			nl_receive(d);
 		sched_check(d);
@@ -1820,6 +1833,7 @@ int main(int argc, char **argv)
 
 	/* Clients get ECONNREFUSED from here on. */
 	mnl_socket_close(d->nl);
+	local_addrs_close(d->laddrs);	/* local-addrs hook */
 	for (i = 0; i < REG_MAX_APPS; i++)
 		if (d->reg.apps[i].id && d->reg.apps[i].pidfd >= 0)
 			close(d->reg.apps[i].pidfd);
