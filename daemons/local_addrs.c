@@ -174,8 +174,11 @@ static void map_reconcile(struct local_addrs *la)
 		}
 		free(stale);
 	}
-	for (i = 0; i < la->t->n; i++)
+	for (i = 0; i < la->t->n; i++) {
 		map_put_key(la, la->t->e[i].ifindex, &la->t->e[i].key);
+		la_debug(la, "local address %s on interface %d: served",
+			 key_str(&la->t->e[i].key, s, sizeof(s)), la->t->e[i].ifindex);
+	}
 	la_debug(la, "local addresses resynced: %u in the map, %u pruned", la->t->n, pruned);
 }
 
