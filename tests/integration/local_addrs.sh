@@ -11,7 +11,8 @@
 #    drops it: no answer from the gone address;
 #  - a call to another host's address that reaches the server veth (a
 #    static neighbour entry in the client points it at the server's MAC) is
-#    not answered by osnic and counted as not_local.
+#    not answered by osnic and counted as not_local;
+#  - a restarted osnicd prunes what the re-adopted map holds in excess.
 # Needs root. BUILD= selects the build directory. Ends with
 # "N passed, N failed"; exits non-zero if anything failed.
 set -uo pipefail
@@ -22,6 +23,7 @@ source "$(dirname "$0")/demo_common.sh"
 
 new_ip=10.78.0.20	# added to the server veth after osnicd starts
 other_ip=10.78.0.99	# never on the server: another host's
+stale_ip=10.78.0.77	# put in the map by hand, never on the server
 
 cleanup() {
 	set +e
@@ -95,6 +97,7 @@ srv_mac=$(ip -n "$srv" -j link show "$srv_if" | jq -r '.[0].address')
 # Frames for these addresses go to the server veth whatever the server has.
 ip -n "$cli" neigh replace "$new_ip" lladdr "$srv_mac" dev "veth-$name-c" nud permanent
 ip -n "$cli" neigh replace "$other_ip" lladdr "$srv_mac" dev "veth-$name-c" nud permanent
+ip -n "$cli" neigh replace "$stale_ip" lladdr "$srv_mac" dev "veth-$name-c" nud permanent
 
 ensure_rpcbind
 say "osnicd (-v: address changes are logged) in $srv"
@@ -154,6 +157,26 @@ check_out "osnicctl stats names not_local" "not_local" in_osnic "$bin/osnicctl" 
 
 say "the service still answers on $srv_ip"
 check_out "ADD to $srv_ip" "^add: 3$" client "$srv_ip" add 1 2
+
+# An entry the namespace does not have, as a crashed osnicd may leave.
+say "osnicd restarts over pinned maps holding a stale entry ($stale_ip)"
+check "a stale entry put in the map" in_osnic bpftool map update \
+	pinned /sys/fs/bpf/osnic/osnic_local_addrs \
+	key 2 0 0 0 ${stale_ip//./ } 0 0 0 0 0 0 0 0 0 0 0 0 value 1 0 0 0
+check_out "... is served, as any entry" "^$stale_ip 1518 1 0 0 0 0$" null_call "$stale_ip"
+kill -KILL "$osnicd_pid"
+wait "$osnicd_pid" 2>/dev/null
+nsenter --target "$holder_pid" --mount --net "$bin/osnicd" --cleanup -v \
+	>"$tmp/osnicd.log" 2>&1 &
+osnicd_pid=$!
+check "osnicd restarted" wait_log "osnicd .* ready"
+check "it re-adopts the pinned state" wait_log "re-adopted pinned state"
+check "it prunes $stale_ip" wait_log "local address $stale_ip: no longer here, pruned"
+check "it serves $srv_ip" wait_log "local address $srv_ip on interface [0-9]+: served"
+nl0=$(rx_stat not_local)
+check_out "NULL to $stale_ip: no answer" "^no reply$" null_call "$stale_ip"
+delta_check "... left to the kernel (not_local +1)" not_local "$nl0" 1
+check_out "ADD to $srv_ip after the restart" "^add: 3$" client "$srv_ip" add 1 2
 
 if [ "$failed" -ne 0 ]; then
 	echo "---- osnicd log"
