@@ -136,6 +136,7 @@ enum osnic_xdp_map_id {
 	OSNIC_MAP_LISTEN,	/* osnic_listen */
 	OSNIC_MAP_SVC_INDEX,	/* osnic_svc_index */
 	OSNIC_MAP_PROG_VERS,	/* osnic_prog_vers */
+	OSNIC_MAP_LOCAL_ADDRS,	/* osnic_local_addrs */
 	OSNIC_MAP_SERVICES,	/* osnic_services */
 	OSNIC_MAP_WORKERS,	/* osnic_workers */
 	OSNIC_MAP_RINGS,	/* osnic_rings */

@@ -57,6 +57,8 @@ static struct bpf_map *xdp_map(const struct osnic_xdp *skel, enum osnic_xdp_map_
 		return skel->maps.osnic_svc_index;
 	case OSNIC_MAP_PROG_VERS:
 		return skel->maps.osnic_prog_vers;
+	case OSNIC_MAP_LOCAL_ADDRS:
+		return skel->maps.osnic_local_addrs;
 	case OSNIC_MAP_SERVICES:
 		return skel->maps.osnic_services;
 	case OSNIC_MAP_WORKERS:

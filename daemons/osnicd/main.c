@@ -9,8 +9,9 @@
  * (nlserver.c).
  *
  * One thread, one poll loop: the netlink socket, a signalfd for SIGINT and
- * SIGTERM, and a pidfd per application, which becomes readable when the
- * process exits; its services, workers and rings are then removed at once.
+ * SIGTERM, an rtnetlink socket for this namespace's address changes
+ * (local_addrs.c), and a pidfd per application, which becomes readable when
+ * the process exits; its services, workers and rings are then removed at once.
  * This file holds the options, the start, the loop and the stop.
  */
 #include <errno.h>
@@ -79,8 +80,9 @@ int main(int argc, char **argv)
 	struct osnicd *d = &daemon_state;
 	struct osnic_xdp_opts xopts = { 0 };
 	unsigned long depth = REG_DEFAULT_DEPTH, linger = DEFAULT_LINGER_S;
-	struct pollfd pfd[2 + REG_MAX_APPS];
-	struct reg_app *pfd_app[2 + REG_MAX_APPS];
+	/* signals, netlink, address changes, then one pidfd per application */
+	struct pollfd pfd[3 + REG_MAX_APPS];
+	struct reg_app *pfd_app[3 + REG_MAX_APPS];
 	bool cleanup = false, owners_reused = false, running = true;
 	sigset_t sigs;
 	int err, opt, i;
@@ -170,6 +172,15 @@ int main(int argc, char **argv)
 		pr_warn("%s: %s: a restarted osnicd will not re-adopt services", OWNERS_MAP,
 			strerror(-d->owners_fd));
 	adopt_state(d, owners_reused);
+	d->laddrs = local_addrs_open(&(struct local_addrs_opts){
+		.map_fd = map_fd(d, OSNIC_MAP_LOCAL_ADDRS),
+		.log = log_msg,
+		.warn_level = LOG_WARN,
+		.debug_level = LOG_DEBUG,
+	});
+	if (!d->laddrs)
+		pr_warn("local addresses: %s: XDP leaves every datagram to the kernel",
+			strerror(errno));
 	if (sync_all(d))
 		pr_warn("could not bring every map in step with the registry");
 	adopt_ifaces(d);
@@ -190,6 +201,8 @@ int main(int argc, char **argv)
 		pfd[nfds].fd = d->sigfd;
 		pfd[nfds++].events = POLLIN;
 		pfd[nfds].fd = mnl_socket_get_fd(d->nl);
+		pfd[nfds++].events = POLLIN;
+		pfd[nfds].fd = local_addrs_fd(d->laddrs);	/* -1 (ignored) without it */
 		pfd[nfds++].events = POLLIN;
 		for (i = 0; i < REG_MAX_APPS; i++) {
 			if (!d->reg.apps[i].id || d->reg.apps[i].pidfd < 0)
@@ -216,9 +229,12 @@ int main(int argc, char **argv)
 			break;
 		}
 		/* Deaths first: a request must not reach an application that is gone. */
-		for (i = 2; i < nfds; i++)
+		for (i = 3; i < nfds; i++)
 			if (pfd[i].revents && pfd_app[i]->id && pfd_app[i]->pidfd == pfd[i].fd)
 				app_remove(d, pfd_app[i], "exited");
+		/* Addresses before requests: a call may follow an address change. */
+		if (pfd[2].revents)
+			local_addrs_event(d->laddrs);
 		if (pfd[1].revents)
 			nl_receive(d);
 		sched_check(d);
@@ -226,6 +242,7 @@ int main(int argc, char **argv)
 
 	/* Clients get ECONNREFUSED from here on. */
 	mnl_socket_close(d->nl);
+	local_addrs_close(d->laddrs);
 	for (i = 0; i < REG_MAX_APPS; i++)
 		if (d->reg.apps[i].id && d->reg.apps[i].pidfd >= 0)
 			close(d->reg.apps[i].pidfd);

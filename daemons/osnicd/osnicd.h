@@ -25,6 +25,7 @@
 #include <osnic/nl.h>
 
 #include "loader.h"
+#include "local_addrs.h"
 #include "osnic_feed.skel.h"
 #include "registry.h"
 
@@ -64,6 +65,7 @@ struct owner_rec {
 struct osnicd {
 	struct registry reg;
 	struct osnic_xdp_loader *xdp;
+	struct local_addrs *laddrs;	/* keeps osnic_local_addrs equal to our addresses */
 	int owners_fd;
 	struct mnl_socket *nl;
 	int sigfd;

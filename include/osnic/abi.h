@@ -23,6 +23,7 @@
 #define OSNIC_MAX_SVC_WORKERS	16	/* workers one service steers among */
 #define OSNIC_MAX_PROCS		64	/* procedures 0..63 (a bit each) */
 #define OSNIC_LINE		64	/* one ring line: a cache line */
+#define OSNIC_MAX_LOCAL_ADDRS	4096	/* entries of osnic_local_addrs */
 
 /*
  * Each worker's ring is a BPF ring buffer of OSNIC_RING_BYTES (a power of 2,
@@ -86,6 +87,19 @@ struct osnic_prog_key {
 struct osnic_vers_range {
 	__u32 low;
 	__u32 high;
+};
+
+/*
+ * osnic_local_addrs: HASH [OSNIC_MAX_LOCAL_ADDRS], this key -> __u32 (the
+ * index of an interface that holds the address; informational). The unicast
+ * addresses of osnicd's network namespace, kept by osnicd from rtnetlink.
+ * XDP takes a datagram on a served port only when its destination is one of
+ * them; anything else (forwarded, bridged, broadcast, multicast) goes to
+ * the kernel.
+ */
+struct osnic_local_addr_key {
+	__u32 family;		/* AF_INET or AF_INET6 */
+	__u8 addr[16];		/* network order; IPv4 in the first 4 bytes, rest 0 */
 };
 
 /* Service flags */
@@ -187,6 +201,7 @@ enum osnic_rx_counter {
 				 * dropped (or SYSTEM_ERR) */
 	OSNIC_RX_TX_ERROR,	/* could not build a reply in place: dropped */
 	OSNIC_RX_RPC_AUTH_ERROR,	/* credential flavor not served: AUTH_ERROR sent */
+	OSNIC_RX_NOT_LOCAL,	/* not to a local unicast address: passed */
 	OSNIC_RX__MAX,
 };
 

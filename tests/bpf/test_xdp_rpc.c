@@ -6,6 +6,7 @@
  *	UDP port SVC_PORT is listened on; program PROG has versions 2 and 3 there.
  *	service 1: PROG v2, procedures 0..5, worker 1 (asleep on this CPU)
  *	service 2: PROG v3, procedures 0..2, no worker
+ *	this host's addresses: 10.0.0.2 and fd00::2 (pkt.h's PKT_DST_SERVER)
  *
  * The table holds one call per row with the verdict, the one RPC counter it
  * must move and, for XDP_TX, the reply it must get. Replies are compared
@@ -82,6 +83,37 @@ static void put_worker(uint32_t id, uint32_t svc_id, uint32_t state, uint32_t cp
 	set_sched(id, state, cpu);
 }
 
+static struct osnic_local_addr_key local_key(bool v6)
+{
+	struct osnic_local_addr_key k = { .family = v6 ? AF_INET6 : AF_INET };
+
+	if (v6) {
+		k.addr[0] = 0xfd;
+		k.addr[15] = 2;
+	} else {
+		k.addr[0] = 10;
+		k.addr[3] = 2;
+	}
+	return k;
+}
+
+/* The server's address of one family is this host's, as osnicd would say. */
+static void put_local(bool v6)
+{
+	struct osnic_local_addr_key k = local_key(v6);
+	uint32_t ifindex = 1;
+
+	map_put(skel->maps.osnic_local_addrs, &k, sizeof(k), &ifindex, sizeof(ifindex));
+}
+
+static void del_local(bool v6)
+{
+	struct osnic_local_addr_key k = local_key(v6);
+
+	cr_assert_eq(bpf_map__delete_elem(skel->maps.osnic_local_addrs, &k, sizeof(k), 0), 0,
+		     "delete of a local address: %s", strerror(errno));
+}
+
 static void setup(void)
 {
 	uint32_t port = SVC_PORT, w1 = 1;
@@ -93,6 +125,8 @@ static void setup(void)
 	memset(ring_fds, 0, sizeof(ring_fds));
 	map_put(skel->maps.osnic_listen, &port, sizeof(port), &l, sizeof(l));
 	map_put(skel->maps.osnic_prog_vers, &pk, sizeof(pk), &range, sizeof(range));
+	put_local(false);
+	put_local(true);
 	put_service(SVC_V2, 2, PROCS_V2, DEPTH_LINES, 0, 1, &w1);
 	put_service(SVC_V3, 3, PROCS_V3, DEPTH_LINES, 0, 0, NULL);
 	put_worker(1, SVC_V2, OSNIC_WS_SLEEPING, TEST_CPU);
@@ -476,6 +510,32 @@ static struct rpc_case cases[] = {
 	{ "deliver to broadcast MAC", { UDP4, .eth_bcast = true }, { CALL(2, 1) }, 0, XDP_DROP,
 	  OSNIC_RX_RPC_DELIVERED },
 
+	/*
+	 * Not addressed to this host: the kernel's, whatever the datagram
+	 * holds, before any RPC decision. The same calls to the server's
+	 * address are answered or delivered in the rows around.
+	 */
+	{ "other host: deliver", { UDP4, .dst = PKT_DST_OTHER }, { CALL(2, 1) }, 0, XDP_PASS,
+	  OSNIC_RX_NOT_LOCAL },
+	{ "other host: nullproc", { UDP4, .dst = PKT_DST_OTHER }, { CALL(2, 0) }, 0, XDP_PASS,
+	  OSNIC_RX_NOT_LOCAL },
+	{ "other host: prog unavail", { UDP4, .dst = PKT_DST_OTHER },
+	  { CALL(2, 1), .prog = 1 }, 0, XDP_PASS, OSNIC_RX_NOT_LOCAL },
+	{ "other host: garbage", { UDP4, .dst = PKT_DST_OTHER, .payload_len = 64 }, {}, 1,
+	  XDP_PASS, OSNIC_RX_NOT_LOCAL },
+	{ "other host: deliver ipv6", { UDP6, .dst = PKT_DST_OTHER }, { SYSCALL }, 0, XDP_PASS,
+	  OSNIC_RX_NOT_LOCAL },
+	{ "other host: nullproc ipv6", { UDP6, .dst = PKT_DST_OTHER }, { CALL(2, 0) }, 0,
+	  XDP_PASS, OSNIC_RX_NOT_LOCAL },
+	{ "other host: vlan", { UDP4, .dst = PKT_DST_OTHER, .vlan_tci = 3 }, { SYSCALL }, 0,
+	  XDP_PASS, OSNIC_RX_NOT_LOCAL },
+	{ "broadcast", { UDP4, .dst = PKT_DST_BCAST, .eth_bcast = true }, { CALL(2, 0) }, 0,
+	  XDP_PASS, OSNIC_RX_NOT_LOCAL },
+	{ "multicast", { UDP4, .dst = PKT_DST_MCAST }, { CALL(2, 1) }, 0, XDP_PASS,
+	  OSNIC_RX_NOT_LOCAL },
+	{ "multicast ipv6", { UDP6, .dst = PKT_DST_MCAST }, { CALL(2, 0) }, 0, XDP_PASS,
+	  OSNIC_RX_NOT_LOCAL },
+
 	/* Delivered to worker 1; the argument length picks the size class. */
 	{ "deliver no args", { UDP4 }, { CALL(2, 1) }, 0, XDP_DROP, OSNIC_RX_RPC_DELIVERED },
 	{ "deliver 64 args: 2 lines", { UDP4 }, { CALL(2, 1), .args_len = 64 }, 0, XDP_DROP,
@@ -659,6 +719,66 @@ ParameterizedTest(struct rpc_case *tc, xdp_rpc, table, .init = setup, .fini = te
 		cr_assert_eq(rr.n, 0, "%s: %d records delivered", tc->name, rr.n);
 		cr_assert_eq(ws.delivered, 0, "%s: worker delivered", tc->name);
 	}
+}
+
+/* ---- this host's addresses ------------------------------------------------------ */
+
+/* One call to the server's address of a family: the verdict. */
+static int call_server(bool v6, uint32_t proc)
+{
+	struct pkt_spec s = { UDP4, .ipv6 = v6 };
+	struct rpc_spec r = { CALL(2, proc), .args_len = 16 };
+	uint8_t frame[PKT_MAX];
+	size_t len = pkt_build_rpc(&s, &r, frame, sizeof(frame));
+
+	cr_assert_gt(len, 0);
+	return run_xdp(frame, len, NULL, NULL);
+}
+
+/* The map decides, per address and family: osnicd's deletes and adds take effect. */
+Test(xdp_local, address_removed_and_added_back, .init = setup, .fini = teardown)
+{
+	struct ring_read rr;
+
+	del_local(false);
+	cr_assert_eq(call_server(false, 1), XDP_PASS, "IPv4 address gone");
+	cr_assert_eq(call_server(false, 0), XDP_PASS, "IPv4 address gone, nullproc");
+	cr_assert_eq(rx_count(OSNIC_RX_NOT_LOCAL), 2);
+	/* The IPv6 address is still there. */
+	cr_assert_eq(call_server(true, 1), XDP_DROP, "IPv6 address kept");
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 1);
+
+	del_local(true);
+	cr_assert_eq(call_server(true, 1), XDP_PASS, "IPv6 address gone");
+	cr_assert_eq(rx_count(OSNIC_RX_NOT_LOCAL), 3);
+
+	put_local(false);
+	put_local(true);
+	cr_assert_eq(call_server(false, 1), XDP_DROP, "IPv4 address back");
+	cr_assert_eq(call_server(true, 1), XDP_DROP, "IPv6 address back");
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 3);
+	cr_assert_eq(rx_count(OSNIC_RX_NOT_LOCAL), 3);
+	cr_assert_eq(ring_drain(1, &rr), 3);
+}
+
+/* The key is (family, address): an IPv4 entry says nothing of an IPv6 one. */
+Test(xdp_local, family_is_part_of_the_key, .init = setup, .fini = teardown)
+{
+	struct osnic_local_addr_key k = local_key(false);
+	uint32_t ifindex = 1;
+
+	del_local(false);
+	del_local(true);
+	/* 10.0.0.2's bytes under AF_INET6, fd00::2's under AF_INET. */
+	k.family = AF_INET6;
+	map_put(skel->maps.osnic_local_addrs, &k, sizeof(k), &ifindex, sizeof(ifindex));
+	k = local_key(true);
+	k.family = AF_INET;
+	map_put(skel->maps.osnic_local_addrs, &k, sizeof(k), &ifindex, sizeof(ifindex));
+	cr_assert_eq(call_server(false, 1), XDP_PASS);
+	cr_assert_eq(call_server(true, 1), XDP_PASS);
+	cr_assert_eq(rx_count(OSNIC_RX_NOT_LOCAL), 2);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 0);
 }
 
 /* ---- steering -------------------------------------------------------------------- */
