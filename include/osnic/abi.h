@@ -35,11 +35,42 @@
 #define OSNIC_RINGBUF_HDR	8
 #define OSNIC_REC_SIZE(lines)	((lines) * OSNIC_LINE - OSNIC_RINGBUF_HDR)
 #define OSNIC_ARGS_OFF		(OSNIC_LINE - OSNIC_RINGBUF_HDR)	/* 56 */
-/* Size classes in lines (the verifier needs reserve sizes it knows). */
-#define OSNIC_REC_CLASSES	{ 2, 4, 8, 16, 24 }
+/*
+ * The record size classes in lines, smallest first: the verifier needs
+ * reserve sizes it knows, so a writer has one branch per class, generated
+ * from this list (X(lines) per class). The largest is OSNIC_REC_MAX_LINES.
+ */
+#define OSNIC_REC_CLASS_LIST(X) X(2) X(4) X(8) X(16) X(24)
 #define OSNIC_REC_MAX_LINES	24
 /* Calls with more argument bytes go to the kernel (the service socket). */
 #define OSNIC_MAX_INLINE_ARGS	(OSNIC_REC_SIZE(OSNIC_REC_MAX_LINES) - OSNIC_ARGS_OFF)
+
+/*
+ * Each class: the descriptor line and at least one line of arguments; the
+ * kernel's 8-byte rounding of a record keeps it whole lines, so the next
+ * one starts on a line; it fits an empty ring and the descriptor's __u16
+ * `lines`; no class is above the largest.
+ */
+#define OSNIC__REC_CLASS_CHECK(n)                                                        \
+	_Static_assert((n) >= 2 && (n) <= OSNIC_REC_MAX_LINES &&                         \
+			       (OSNIC_REC_SIZE(n) + OSNIC_RINGBUF_HDR) % OSNIC_LINE == 0 &&    \
+			       OSNIC_REC_SIZE(n) % 8 == 0 &&                             \
+			       OSNIC_REC_SIZE(n) + OSNIC_RINGBUF_HDR <= OSNIC_RING_BYTES, \
+		       "record size class " #n " breaks a ring invariant");
+OSNIC_REC_CLASS_LIST(OSNIC__REC_CLASS_CHECK)
+#undef OSNIC__REC_CLASS_CHECK
+
+/* Strictly ascending, so the first class that holds a call is the smallest: */
+#define OSNIC__REC_CLASS_ASC(n) < (n) && (n)
+_Static_assert(0 OSNIC_REC_CLASS_LIST(OSNIC__REC_CLASS_ASC),
+	       "OSNIC_REC_CLASS_LIST must be in ascending order");
+#undef OSNIC__REC_CLASS_ASC
+/* ... and the largest is a class. */
+#define OSNIC__REC_CLASS_IS_MAX(n) || (n) == OSNIC_REC_MAX_LINES
+_Static_assert(0 OSNIC_REC_CLASS_LIST(OSNIC__REC_CLASS_IS_MAX),
+	       "OSNIC_REC_MAX_LINES must be the largest of OSNIC_REC_CLASS_LIST");
+#undef OSNIC__REC_CLASS_IS_MAX
+_Static_assert(OSNIC_MAX_INLINE_ARGS <= 0xffff, "arg_len is a __u16");
 
 /* ---- ring record ------------------------------------------------------------ */
 /*
