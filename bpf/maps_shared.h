@@ -123,10 +123,10 @@ static __always_inline __u32 osnic_svc_worker_at(const struct osnic_service *svc
  * takes the worker ids of svc->workers[0, nworkers), stale slots skipped.
  * nworkers is read once; continue and break work as in a for loop.
  */
-#define osnic_for_each_svc_worker(svc, svc_id, id)                                        \
-	for (__u32 __osnic_i = 0, __osnic_n = (svc)->nworkers, id;                         \
-	     __osnic_i < OSNIC_MAX_SVC_WORKERS && __osnic_i < __osnic_n; __osnic_i++)      \
-		if (!(id = osnic_svc_worker_at((svc), (svc_id), __osnic_i))) {            \
+#define osnic_for_each_svc_worker(svc, svc_id, id)                                    \
+	for (__u32 __osnic_i = 0, __osnic_n = (svc)->nworkers, id;                    \
+	     __osnic_i < OSNIC_MAX_SVC_WORKERS && __osnic_i < __osnic_n; __osnic_i++) \
+		if (!(id = osnic_svc_worker_at((svc), (svc_id), __osnic_i))) {        \
 		} else
 
 #endif /* OSNIC_BPF_MAPS_SHARED_H */

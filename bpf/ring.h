@@ -33,8 +33,8 @@ static __always_inline void *ring_reserve_lines(void *ring, __u32 lines, __u64 f
 {
 	void *rec;
 
-#define RING_RESERVE_IF(n)                                                \
-	if (lines == (n))                                                 \
+#define RING_RESERVE_IF(n)                                                 \
+	if (lines == (n))                                                  \
 		rec = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(n), flags); \
 	else
 	OSNIC_REC_CLASS_LIST(RING_RESERVE_IF)
@@ -106,10 +106,10 @@ static __always_inline int ring_write_call(struct xdp_md *ctx, void *ring,
 	/* Keep len one value the verifier bounds, not clang's rewrite of it. */
 	barrier_var(len);
 	/* The smallest class that holds the arguments. */
-#define RING_RESERVE_FITTING(n)                                        \
-	if (len <= REC_ARGS_MAX(n)) {                                  \
-		d = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(n), 0);   \
-		lines = (n);                                           \
+#define RING_RESERVE_FITTING(n)                                      \
+	if (len <= REC_ARGS_MAX(n)) {                                \
+		d = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(n), 0); \
+		lines = (n);                                         \
 	} else
 	OSNIC_REC_CLASS_LIST(RING_RESERVE_FITTING)
 		return -E2BIG;

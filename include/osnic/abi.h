@@ -51,11 +51,11 @@
  * one starts on a line; it fits an empty ring and the descriptor's __u16
  * `lines`; no class is above the largest.
  */
-#define OSNIC__REC_CLASS_CHECK(n)                                                        \
-	_Static_assert((n) >= 2 && (n) <= OSNIC_REC_MAX_LINES &&                         \
-			       (OSNIC_REC_SIZE(n) + OSNIC_RINGBUF_HDR) % OSNIC_LINE == 0 &&    \
-			       OSNIC_REC_SIZE(n) % 8 == 0 &&                             \
-			       OSNIC_REC_SIZE(n) + OSNIC_RINGBUF_HDR <= OSNIC_RING_BYTES, \
+#define OSNIC__REC_CLASS_CHECK(n)                                                           \
+	_Static_assert((n) >= 2 && (n) <= OSNIC_REC_MAX_LINES &&                            \
+			       (OSNIC_REC_SIZE(n) + OSNIC_RINGBUF_HDR) % OSNIC_LINE == 0 && \
+			       OSNIC_REC_SIZE(n) % 8 == 0 &&                                \
+			       OSNIC_REC_SIZE(n) + OSNIC_RINGBUF_HDR <= OSNIC_RING_BYTES,    \
 		       "record size class " #n " breaks a ring invariant");
 OSNIC_REC_CLASS_LIST(OSNIC__REC_CLASS_CHECK)
 #undef OSNIC__REC_CLASS_CHECK
