@@ -3,8 +3,9 @@
  * Writes one call record into a ring buffer the way the XDP program does
  * (descriptor line, arguments from OSNIC_ARGS_OFF, a size class of whole
  * lines reserved as bpf/ring.h does), for tests of the user-space consumer
- * against the kernel's real ring buffer. Run with BPF_PROG_TEST_RUN; the request (ring_writer.h) is
- * the context, and the result is written back into it.
+ * against the kernel's real ring buffer. Run with BPF_PROG_TEST_RUN; the
+ * request (ring_writer.h) is the context, and the result is written back
+ * into it.
  */
 #include "ring.h"
 
