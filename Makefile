@@ -10,7 +10,6 @@
 
 # ---- tools and overridable inputs -----------------------------------------
 CLANG		?= clang-19
-LLVM_STRIP	?= llvm-strip-19
 BPFTOOL		?= bpftool
 CC		?= gcc
 PKG_CONFIG	?= pkg-config

@@ -581,36 +581,11 @@ int osnic_ctl_sched_set(struct osnic_ctl *ctl, int enable, struct osnic_ctl_sche
 	return ctl_transact(ctl, nlh, sched_info_cb, info);
 }
 
-/* In the order of struct osnic_sched_stats. */
-static const char *const sched_counter_names[] = {
-	"select_cpu",
-	"local_direct",
-	"enqueued",
-	"dispatched",
-	"dispatch_empty",
-	"wakeups",
-	"running",
-	"enabled_tasks",
-	"worker_state_updates",
-	"worker_placed_rx_cpu",
-	"worker_rx_preempts",
-	"worker_rx_head",
-	"worker_placed_idle",
-	"worker_enqueued",
-	"worker_dispatches",
-	"worker_kept",
-	"backlog_high",
-	"kicks",
-	"tick_yields",
-	"idle_kicks",
-	"kthread_local",
-	"limit_deferrals",
-	"limit_overrides",
-	"starved_shared",
-	"no_task_ctx",
-};
-_Static_assert(sizeof(sched_counter_names) / sizeof(sched_counter_names[0]) ==
-		       sizeof(struct osnic_sched_stats) / sizeof(__u64),
+/* In the order of struct osnic_sched_stats: the list that makes it. */
+#define SCHED_COUNTER_NAME(name) #name,
+static const char *const sched_counter_names[] = { OSNIC_SCHED_STAT_LIST(SCHED_COUNTER_NAME) };
+#undef SCHED_COUNTER_NAME
+_Static_assert(sizeof(sched_counter_names) / sizeof(sched_counter_names[0]) == OSNIC_SCHED_NSTATS,
 	       "sched_counter_names must name every field of struct osnic_sched_stats");
 
 const char *osnic_ctl_sched_counter_name(unsigned int counter)
@@ -620,30 +595,11 @@ const char *osnic_ctl_sched_counter_name(unsigned int counter)
 	return sched_counter_names[counter];
 }
 
-static const char *const rx_counter_names[OSNIC_RX__MAX] = {
-	[OSNIC_RX_PACKETS] = "packets",
-	[OSNIC_RX_NOT_IP] = "not_ip",
-	[OSNIC_RX_NOT_UDP] = "not_udp",
-	[OSNIC_RX_MALFORMED] = "malformed",
-	[OSNIC_RX_FRAGMENT] = "fragment",
-	[OSNIC_RX_UDP] = "udp",
-	[OSNIC_RX_NOT_LISTENED] = "not_listened",
-	[OSNIC_RX_RPC_SHORT] = "rpc_short",
-	[OSNIC_RX_RPC_NOT_CALL] = "rpc_not_call",
-	[OSNIC_RX_RPC_BAD_AUTH] = "rpc_bad_auth",
-	[OSNIC_RX_RPC_TOO_BIG] = "rpc_too_big",
-	[OSNIC_RX_RPC_VERS_MISMATCH] = "rpc_vers_mismatch",
-	[OSNIC_RX_RPC_PROG_UNAVAIL] = "rpc_prog_unavail",
-	[OSNIC_RX_RPC_PROG_MISMATCH] = "rpc_prog_mismatch",
-	[OSNIC_RX_RPC_PROC_UNAVAIL] = "rpc_proc_unavail",
-	[OSNIC_RX_RPC_NULLPROC] = "rpc_nullproc",
-	[OSNIC_RX_RPC_DELIVERED] = "rpc_delivered",
-	[OSNIC_RX_RPC_NO_WORKER] = "rpc_no_worker",
-	[OSNIC_RX_RPC_RING_FULL] = "rpc_ring_full",
-	[OSNIC_RX_TX_ERROR] = "tx_error",
-	[OSNIC_RX_RPC_AUTH_ERROR] = "rpc_auth_error",
-	[OSNIC_RX_NOT_LOCAL] = "not_local",	/* not for this host: passed */
-};
+#define RX_COUNTER_NAME(NAME, name) [OSNIC_RX_##NAME] = #name,
+static const char *const rx_counter_names[] = { OSNIC_RX_COUNTER_LIST(RX_COUNTER_NAME) };
+#undef RX_COUNTER_NAME
+_Static_assert(sizeof(rx_counter_names) / sizeof(rx_counter_names[0]) == OSNIC_RX__MAX,
+	       "rx_counter_names must name every enum osnic_rx_counter");
 
 const char *osnic_ctl_rx_counter_name(unsigned int counter)
 {

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <net/if.h>
@@ -28,6 +29,20 @@ _Static_assert(sizeof(struct osnic_svc_stats) == (__OSNIC_SSTAT_MAX - 1) * sizeo
 	       "OSNIC_A_SVC_STATS must name every field of struct osnic_svc_stats");
 _Static_assert(sizeof(struct osnic_worker_stats) == (__OSNIC_WSTAT_MAX - 1) * sizeof(__u64),
 	       "OSNIC_A_WORKER_STATS must name every field of struct osnic_worker_stats");
+
+/* Attribute type n + 1 carries field n, in order. */
+#define SSTAT_AT(NAME, name)                                             \
+	_Static_assert(offsetof(struct osnic_svc_stats, name) ==         \
+			       (OSNIC_SSTAT_##NAME - 1) * sizeof(__u64), \
+		       "OSNIC_SSTAT_" #NAME " must carry field " #name);
+OSNIC_SVC_STAT_LIST(SSTAT_AT)
+#undef SSTAT_AT
+#define WSTAT_AT(NAME, name)                                             \
+	_Static_assert(offsetof(struct osnic_worker_stats, name) ==      \
+			       (OSNIC_WSTAT_##NAME - 1) * sizeof(__u64), \
+		       "OSNIC_WSTAT_" #NAME " must carry field " #name);
+OSNIC_WORKER_STAT_LIST(WSTAT_AT)
+#undef WSTAT_AT
 
 #define OSNIC_RING_PATH_MAX 128
 

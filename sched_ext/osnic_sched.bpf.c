@@ -263,21 +263,10 @@ static __always_inline void task_set_slice(struct task_struct *p, u64 slice)
 /* Lines queued in all the workers' rings of a service. */
 static __always_inline u64 svc_backlog_lines(const struct osnic_service *svc, __u32 svc_id)
 {
-	u32 nworkers = svc->nworkers;
 	u64 bytes = 0;
 
-	for (u32 i = 0; i < OSNIC_MAX_SVC_WORKERS; i++) {
-		struct osnic_worker *w;
-		__u32 id;
-
-		if (i >= nworkers)
-			break;
-		id = svc->workers[i];
-		w = bpf_map_lookup_elem(&osnic_workers, &id);
-		if (!w || w->service_id != svc_id)
-			continue;
+	osnic_for_each_svc_worker(svc, svc_id, id)
 		bytes += worker_queued(id);
-	}
 	return bytes / OSNIC_LINE;
 }
 

@@ -235,7 +235,9 @@ static uint64_t now_ns(void)
 /* The size class, in lines, of a call with len argument bytes. */
 static unsigned int rec_lines(size_t len)
 {
-	static const unsigned int classes[] = OSNIC_REC_CLASSES;
+#define REC_CLASS(lines) (lines),
+	static const unsigned int classes[] = { OSNIC_REC_CLASS_LIST(REC_CLASS) };
+#undef REC_CLASS
 
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
 		if (OSNIC_ARGS_OFF + len <= OSNIC_REC_SIZE(classes[i]))
