@@ -164,6 +164,9 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 	ss = svc_stats(*svc_id);
 	if (ss)
 		ss->calls++;
+	/* The server answers every procedure itself, NULLPROC included. */
+	if (svc->flags & OSNIC_SVC_F_ALL_PROCS)
+		goto deliver;
 	/* Every program has a NULLPROC (RFC 5531); answering it wakes no one. */
 	if (call.proc == 0) {
 		if (ss)
@@ -175,6 +178,7 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 			ss->proc_unavail++;
 		return answer_accept_stat(a, RPC_PROC_UNAVAIL, OSNIC_RX_RPC_PROC_UNAVAIL);
 	}
+deliver:
 	if (call.args_len > OSNIC_MAX_INLINE_ARGS) {
 		/* The worker serves such calls from its UDP socket. */
 		count_rx(OSNIC_RX_RPC_TOO_BIG);

@@ -90,6 +90,12 @@ struct osnic_vers_range {
 
 /* Service flags */
 #define OSNIC_SVC_F_SYSTEM_ERR_ON_FULL	(1U << 0) /* answer SYSTEM_ERR instead of dropping */
+/*
+ * Every procedure (any 32-bit number, NULLPROC included) is delivered and
+ * procs is ignored: for servers that do not tell osnic their procedure set
+ * (osnic-run) and answer PROC_UNAVAIL and NULLPROC themselves.
+ */
+#define OSNIC_SVC_F_ALL_PROCS		(1U << 1)
 
 /* osnic_services: ARRAY [OSNIC_MAX_SERVICES], indexed by service id. */
 struct osnic_service {
@@ -97,7 +103,7 @@ struct osnic_service {
 	__u32 vers;
 	__u32 port;
 	__u32 flags;
-	__u64 procs;		/* bit n: procedure n is served */
+	__u64 procs;		/* bit n: procedure n is served (unless ALL_PROCS) */
 	__u32 depth_lines;	/* per-worker ring depth limit, in lines */
 	__u32 nworkers;
 	__u32 workers[OSNIC_MAX_SVC_WORKERS];	/* worker ids */
