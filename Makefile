@@ -367,3 +367,29 @@ $(RPCGEN_DIR) $(GEN) $(BIN) $(BUILD)/bpf $(BUILD)/scx $(BUILD)/tests $(OBJ)/sche
 	$(Q)mkdir -p $@
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# ---- osnic-run: unmodified libtirpc daemons through osnic (LD_PRELOAD) ------------
+# The shim is libosnic built position-independent with hidden symbols, plus
+# lib/run/; only the libtirpc entry points it takes over are exported.
+RUN_SHIM	:= $(BUILD)/lib/libosnic-run.so
+RUN_PIC_OBJS	:= $(patsubst %.c,$(OBJ)/pic/%.o,$(LIB_SRCS) $(wildcard lib/run/*.c))
+all: $(RUN_SHIM) $(BIN)/osnic-run $(BIN)/osnic-nis-client
+
+$(OBJ)/pic/%.o: %.c $(wildcard include/osnic/*.h) | $(XDP_SKELS)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+$(RUN_SHIM): $(RUN_PIC_OBJS)
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-z,defs -o $@ $^ $(LDLIBS_OSNIC) -ldl
+
+$(BIN)/osnic-run: scripts/osnic-run | $(BIN)
+	$(call msg,INSTALL,$@)
+	$(Q)install -m 755 $< $@
+
+# A NIS (YP) client that needs no ypbind, for tests/integration/osnic_run.sh.
+$(BIN)/osnic-nis-client: $(OBJ)/tests/integration/nis_client.o | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -ltirpc
