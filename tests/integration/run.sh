@@ -8,7 +8,7 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 total_p=0 total_f=0 rc=0
 
-for t in ctl demo_tirpc demo_socket demo_osnic demo_script sched bench_smoke; do
+for t in ctl demo_tirpc demo_socket demo_osnic demo_script sched bench_smoke osnic_run; do
 	echo "=== integration: $t"
 	log=$(mktemp)
 	bash "$here/$t.sh" 2>&1 | tee "$log"
