@@ -373,7 +373,7 @@ $(RPCGEN_DIR) $(GEN) $(BIN) $(BUILD)/bpf $(BUILD)/scx $(BUILD)/tests $(OBJ)/sche
 # lib/run/; only the libtirpc entry points it takes over are exported.
 RUN_SHIM	:= $(BUILD)/lib/libosnic-run.so
 RUN_PIC_OBJS	:= $(patsubst %.c,$(OBJ)/pic/%.o,$(LIB_SRCS) $(wildcard lib/run/*.c))
-all: $(RUN_SHIM) $(BIN)/osnic-run $(BIN)/osnic-nis-client
+all: $(RUN_SHIM) $(BIN)/osnic-run $(BIN)/osnic-nis-client $(BIN)/osnic-own-loop-server
 
 $(OBJ)/pic/%.o: %.c $(wildcard include/osnic/*.h) | $(XDP_SKELS)
 	@mkdir -p $(dir $@)
@@ -391,5 +391,10 @@ $(BIN)/osnic-run: scripts/osnic-run | $(BIN)
 
 # A NIS (YP) client that needs no ypbind, for tests/integration/osnic_run.sh.
 $(BIN)/osnic-nis-client: $(OBJ)/tests/integration/nis_client.o | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -ltirpc
+
+# A libtirpc server with a poll/select loop of its own, for the same test.
+$(BIN)/osnic-own-loop-server: $(OBJ)/tests/integration/own_loop_server.o | $(BIN)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -ltirpc

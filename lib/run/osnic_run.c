@@ -9,13 +9,14 @@
  *                             libtirpc registers, dispatches and tells
  *                             rpcbind exactly as without the shim;
  *   svc_unreg, svc_unregister forget them (and leave osnicd);
- *   svc_run, svc_getreq_poll, svc_getreqset
+ *   svc_run, svc_getreq_poll, svc_getreqset, and poll, ppoll, select,
+ *   pselect waiting for calls on a recorded transport's socket
  *                             the first time one runs in a process, that
  *                             process (the one that serves) registers with
  *                             osnicd: lazily, so that a daemon that drops
  *                             privileges, forks and closes every fd before
  *                             serving is registered as what it finally is.
- * A process that never calls them is left alone.
+ * A process that never registers a UDP program is left alone.
  *
  * Registration: every (port, prog, vers) becomes an osnicd service with
  * OSNIC_SVC_F_ALL_PROCS (the daemon answers every procedure itself) and one
@@ -51,6 +52,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 
 #include <bpf/bpf.h>
@@ -647,6 +649,85 @@ RUN_EXPORT void svc_run(void)
 	REAL(svc_run);
 	activate();
 	real_svc_run();
+}
+
+/*
+ * A loop of the daemon's own: it waits in poll or select for calls on a
+ * transport the shim recorded. The first such wait in a process registers
+ * it, and returns EINTR (which every server loop retries, svc_run
+ * included) so that the loop takes libtirpc's descriptors anew, the
+ * rings' among them. Any other wait (a client call inside svc_register,
+ * a resolver) is none of the shim's business.
+ */
+static bool waits_for_calls(struct pollfd *p, nfds_t n, int nfds, fd_set *rd)
+{
+	const struct run_reg *r;
+
+	if (!run.regs || run.pid == getpid())
+		return false;
+	for (r = run.regs; r; r = r->next) {
+		int fd = r->xprt->xp_fd;
+
+		for (nfds_t i = 0; p && i < n; i++)
+			if (p[i].fd == fd && (p[i].events & POLLIN))
+				return true;
+		if (rd && fd < nfds && fd < FD_SETSIZE && FD_ISSET(fd, rd))
+			return true;
+	}
+	return false;
+}
+
+static bool activated_now(void)
+{
+	const struct run_reg *r;
+
+	activate();
+	for (r = run.regs; r; r = r->next)
+		if (r->ring_xprt)
+			return true;
+	return false;
+}
+
+RUN_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	REAL(poll);
+	if (waits_for_calls(fds, n, 0, NULL) && activated_now()) {
+		errno = EINTR;
+		return -1;
+	}
+	return real_poll(fds, n, timeout);
+}
+
+RUN_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
+		     const sigset_t *mask)
+{
+	REAL(ppoll);
+	if (waits_for_calls(fds, n, 0, NULL) && activated_now()) {
+		errno = EINTR;
+		return -1;
+	}
+	return real_ppoll(fds, n, tmo, mask);
+}
+
+RUN_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tmo)
+{
+	REAL(select);
+	if (waits_for_calls(NULL, 0, nfds, rd) && activated_now()) {
+		errno = EINTR;
+		return -1;
+	}
+	return real_select(nfds, rd, wr, ex, tmo);
+}
+
+RUN_EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struct timespec *tmo,
+		       const sigset_t *mask)
+{
+	REAL(pselect);
+	if (waits_for_calls(NULL, 0, nfds, rd) && activated_now()) {
+		errno = EINTR;
+		return -1;
+	}
+	return real_pselect(nfds, rd, wr, ex, tmo, mask);
 }
 
 RUN_EXPORT void svc_getreq_poll(struct pollfd *pfd, int n)

@@ -51,6 +51,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 require "$bin/osnic-run" "$build/lib/libosnic-run.so" "$bin/osnic-nis-client" "$bin/osnicd" \
+	"$bin/osnic-own-loop-server" \
 	"$bin/osnicctl" "$makedbm"
 for t in ypserv yppoll rpc.rusersd rusers jq; do
 	command -v "$t" >/dev/null || { echo "error: $t missing (make deps)" >&2; exit 1; }
@@ -258,6 +259,51 @@ if start_daemon "$tmp/ypserv.log" $YPPROG ypserv -f -p "$ypport"; then
 	fi
 	gone_within_1s $YPPROG
 fi
+
+# ---- a server with a loop of its own -----------------------------------------------
+OWNPROG=536875573	# 0x20001235
+
+own_loop_checks() {	# own_loop_checks [-s]: poll over svc_pollfd, or select over svc_fdset
+	local how=poll i d0 d1
+	[ "${1:-}" = -s ] && how=select
+	port=$((ypport + 1))
+	say "osnic-own-loop-server ($how) under ${wrap[*]:-(no osnic-run)}"
+	nsenter --target "$holder_pid" --mount --net "${wrap[@]}" "$bin/osnic-own-loop-server" \
+		"$@" $OWNPROG "$port" >"$tmp/own.log" 2>&1 &
+	daemon_pid=$!
+	for i in $(seq 100); do
+		grep -q '^ready' "$tmp/own.log" && break
+		sleep 0.05
+	done
+	# Registered when its loop first waits for calls, before any call.
+	for i in $(seq 100); do
+		[ "$(nservices $OWNPROG)" = 1 ] && break
+		sleep 0.05
+	done
+	if [ "$(nservices $OWNPROG)" = 1 ]; then
+		pass "$how loop: registered with osnicd when it first waits for calls"
+	else
+		fail "$how loop: registered with osnicd when it first waits for calls" "$(cat "$tmp/own.log")"
+	fi
+	d0=$(delivered $OWNPROG)
+	check_out "$how loop: procedure 1" "^301 1 0 0 0 0 42$" raw_call 301 2 $OWNPROG 1 1 0 00000029
+	check_out "$how loop: procedure 1 again" "^302 1 0 0 0 0 8$" raw_call 302 2 $OWNPROG 1 1 0 00000007
+	check_out "$how loop: the dispatch runs on the main thread" "^303 1 0 0 0 0 1$" \
+		raw_call 303 2 $OWNPROG 1 2 0 ""
+	check_out "$how loop: procedure 9 is its dispatch's PROC_UNAVAIL" "^304 1 0 0 0 3$" \
+		raw_call 304 2 $OWNPROG 1 9 0 ""
+	check_out "$how loop: NULLPROC" "^305 1 0 0 0 0$" raw_call 305 2 $OWNPROG 1 0 0 ""
+	d1=$(delivered $OWNPROG)
+	if [ $((d1 - d0)) = 5 ]; then
+		pass "$how loop: the 5 calls were delivered by XDP"
+	else
+		fail "$how loop: the 5 calls were delivered by XDP" "delivered $d0 -> $d1"
+	fi
+	gone_within_1s $OWNPROG
+}
+
+own_loop_checks
+own_loop_checks -s
 
 # ---- rpc.rusersd ----------------------------------------------------------------
 say "rpc.rusersd under ${wrap[*]:-(no osnic-run)}"
