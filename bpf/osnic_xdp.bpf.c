@@ -139,6 +139,21 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 	int why;
 
 	why = rpc_parse_call(ctx, m, &call);
+	/*
+	 * A credential the ring cannot carry whole, for a server that judges
+	 * calls itself (prog and vers are parsed before any credential check).
+	 */
+	if ((!why && call.cred_flavor != RPC_AUTH_NONE) || why == OSNIC_RX_RPC_AUTH_ERROR ||
+	    why == OSNIC_RX_RPC_BAD_AUTH) {
+		key.prog = call.prog;
+		key.vers = call.vers;
+		svc_id = bpf_map_lookup_elem(&osnic_svc_index, &key);
+		svc = svc_id && *svc_id ? bpf_map_lookup_elem(&osnic_services, svc_id) : NULL;
+		if (svc && (svc->flags & OSNIC_SVC_F_ALL_PROCS)) {
+			count_rx(OSNIC_RX_RPC_AUTH_PASS);
+			return XDP_PASS;
+		}
+	}
 	if (why == OSNIC_RX_RPC_VERS_MISMATCH) {
 		rpc_reply_rpc_mismatch(&a->r);
 		a->counter = why;

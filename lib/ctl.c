@@ -642,6 +642,7 @@ static const char *const rx_counter_names[OSNIC_RX__MAX] = {
 	[OSNIC_RX_RPC_RING_FULL] = "rpc_ring_full",
 	[OSNIC_RX_TX_ERROR] = "tx_error",
 	[OSNIC_RX_RPC_AUTH_ERROR] = "rpc_auth_error",
+	[OSNIC_RX_RPC_AUTH_PASS] = "rpc_auth_pass",
 };
 
 const char *osnic_ctl_rx_counter_name(unsigned int counter)

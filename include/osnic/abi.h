@@ -93,7 +93,10 @@ struct osnic_vers_range {
 /*
  * Every procedure (any 32-bit number, NULLPROC included) is delivered and
  * procs is ignored: for servers that do not tell osnic their procedure set
- * (osnic-run) and answer PROC_UNAVAIL and NULLPROC themselves.
+ * (osnic-run) and answer PROC_UNAVAIL and NULLPROC themselves. Only
+ * AUTH_NONE calls are delivered: a ring record keeps no more of a
+ * credential than uid and gid, so calls with any other credential (or a
+ * malformed one) go to the server's socket, where it decodes them whole.
  */
 #define OSNIC_SVC_F_ALL_PROCS		(1U << 1)
 
@@ -193,6 +196,8 @@ enum osnic_rx_counter {
 				 * dropped (or SYSTEM_ERR) */
 	OSNIC_RX_TX_ERROR,	/* could not build a reply in place: dropped */
 	OSNIC_RX_RPC_AUTH_ERROR,	/* credential flavor not served: AUTH_ERROR sent */
+	OSNIC_RX_RPC_AUTH_PASS,	/* a credential other than AUTH_NONE, or a bad one, for an
+				 * ALL_PROCS service: passed, its server judges it whole */
 	OSNIC_RX__MAX,
 };
 

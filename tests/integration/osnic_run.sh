@@ -263,6 +263,28 @@ fi
 # ---- a server with a loop of its own -----------------------------------------------
 OWNPROG=536875573	# 0x20001235
 
+# authsys_call XID PROG PROC UID GID: a version 1 call without arguments
+# whose AUTH_SYS credential names machine "cli", UID, GID and groups 10, 20.
+authsys_call() {
+	in_cli python3 - "$srv_ip" "$port" "$@" <<'PY'
+import socket, struct, sys
+ip, port = sys.argv[1], int(sys.argv[2])
+xid, prog, proc, uid, gid = (int(a, 0) for a in sys.argv[3:8])
+body = struct.pack("!II", 0, 3) + b"cli\0" + struct.pack("!IIIII", uid, gid, 2, 10, 20)
+msg = struct.pack("!8I", xid, 0, 2, prog, 1, proc, 1, len(body)) + body + struct.pack("!II", 0, 0)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(msg, (ip, port))
+try:
+    data = s.recv(65536)
+except socket.timeout:
+    print("no reply")
+    sys.exit(0)
+n = len(data) // 4
+print(" ".join(str(w) for w in struct.unpack("!%dI" % n, data[:4 * n])))
+PY
+}
+
 own_loop_checks() {	# own_loop_checks [-s]: poll over svc_pollfd, or select over svc_fdset
 	local how=poll i d0 d1
 	[ "${1:-}" = -s ] && how=select
@@ -293,11 +315,25 @@ own_loop_checks() {	# own_loop_checks [-s]: poll over svc_pollfd, or select over
 	check_out "$how loop: procedure 9 is its dispatch's PROC_UNAVAIL" "^304 1 0 0 0 3$" \
 		raw_call 304 2 $OWNPROG 1 9 0 ""
 	check_out "$how loop: NULLPROC" "^305 1 0 0 0 0$" raw_call 305 2 $OWNPROG 1 0 0 ""
+	check_out "$how loop: AUTH_NONE reaches the dispatch as such" "^306 1 0 0 0 0 0 0 0 0$" \
+		raw_call 306 2 $OWNPROG 1 3 0 ""
 	d1=$(delivered $OWNPROG)
-	if [ $((d1 - d0)) = 5 ]; then
-		pass "$how loop: the 5 calls were delivered by XDP"
+	if [ $((d1 - d0)) = 6 ]; then
+		pass "$how loop: the 6 calls were delivered by XDP"
 	else
-		fail "$how loop: the 5 calls were delivered by XDP" "delivered $d0 -> $d1"
+		fail "$how loop: the 6 calls were delivered by XDP" "delivered $d0 -> $d1"
+	fi
+	# AUTH_SYS goes to the socket whole: libtirpc decodes all of it.
+	a0=$(rx_stat rpc_auth_pass)
+	check_out "$how loop: AUTH_SYS in rq_clntcred: uid 1234, gid 567, 2 groups" \
+		"^307 1 0 0 0 0 1 1234 567 2$" authsys_call 307 $OWNPROG 3 1234 567
+	a1=$(rx_stat rpc_auth_pass)
+	d2=$(delivered $OWNPROG)
+	if [ $((a1 - a0)) = 1 ] && [ "$d2" = "$d1" ]; then
+		pass "$how loop: the AUTH_SYS call was passed to the socket"
+	else
+		fail "$how loop: the AUTH_SYS call was passed to the socket" \
+			"rx rpc_auth_pass $a0 -> $a1, delivered $d1 -> $d2"
 	fi
 	gone_within_1s $OWNPROG
 }

@@ -10,7 +10,8 @@
  * poll(2) over svc_pollfd and svc_getreq_poll, or (-s) select(2) over
  * svc_fdset and svc_getreqset. Procedures: 0 NULLPROC; 1 takes a u_int and
  * returns it plus one; 2 returns 1 when it runs on the process's main
- * thread, else 0. Prints "ready, port PORT" once serving.
+ * thread, else 0; 3 returns the credential's flavor, and for AUTH_SYS its
+ * uid, gid and number of supplementary groups from rq_clntcred. Prints "ready, port PORT" once serving.
  */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -24,6 +25,14 @@
 static bool_t xdr_nothing(XDR *x, void *p)
 {
 	return TRUE;
+}
+
+static bool_t xdr_cred_out(XDR *x, void *p)
+{
+	u_int *v = p;
+
+	return xdr_u_int(x, &v[0]) && xdr_u_int(x, &v[1]) && xdr_u_int(x, &v[2]) &&
+	       xdr_u_int(x, &v[3]);
 }
 
 static void dispatch(struct svc_req *rq, SVCXPRT *xprt)
@@ -46,6 +55,19 @@ static void dispatch(struct svc_req *rq, SVCXPRT *xprt)
 		v = gettid() == getpid();
 		svc_sendreply(xprt, (xdrproc_t)xdr_u_int, (caddr_t)&v);
 		return;
+	case 3: {
+		/* The caller's credential as libtirpc hands it over: flavor, uid, gid, gids. */
+		u_int out[4] = { rq->rq_cred.oa_flavor, 0, 0, 0 };
+		const struct authunix_parms *aup = (const void *)rq->rq_clntcred;
+
+		if (rq->rq_cred.oa_flavor == AUTH_SYS && aup) {
+			out[1] = aup->aup_uid;
+			out[2] = aup->aup_gid;
+			out[3] = aup->aup_len;
+		}
+		svc_sendreply(xprt, (xdrproc_t)xdr_cred_out, (caddr_t)out);
+		return;
+	}
 	default:
 		svcerr_noproc(xprt);
 	}
