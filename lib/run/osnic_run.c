@@ -66,6 +66,8 @@
 
 #define RUN_EXPORT __attribute__((visibility("default")))
 #define RUN_BATCH 64
+/* With --poll-us: batches served in one turn of the daemon's loop, at most. */
+#define RUN_POLL_BATCHES 16
 #define RUN_REPLY_MAX OSNIC_REPLY_MAX_LIMIT
 
 typedef void (*dispatch_fn)(struct svc_req *, SVCXPRT *);
@@ -91,9 +93,18 @@ struct run_reg {
 	struct osnic_worker_counters counters;
 };
 
+/* Every UDP socket the daemon registered a program on: where replies leave from. */
+struct run_sock {
+	struct run_sock *next;
+	int fd;
+	int family;
+	uint16_t port;
+};
+
 static struct {
 	pthread_mutex_t lock;
 	struct run_reg *regs;
+	struct run_sock *socks;
 	struct run_reg *gone;		/* unregistered */
 	pid_t pid;			/* the process that activated, 0: none yet */
 	struct osnic *ctx;		/* ctl and app of that process */
@@ -137,16 +148,16 @@ static void reg_leave(struct run_reg *r, bool tell_osnicd);
 
 static int reply_fd(const struct run_reg *r, struct sockaddr_storage *to, socklen_t *tolen)
 {
-	const struct run_reg *o;
+	const struct run_sock *o;
 	int v6 = -1;
 
-	for (o = run.regs; o; o = o->next) {
+	for (o = run.socks; o; o = o->next) {
 		if (o->port != r->port)
 			continue;
 		if (o->family == to->ss_family)
-			return o->xprt->xp_fd;
+			return o->fd;
 		if (o->family == AF_INET6)
-			v6 = o->xprt->xp_fd;
+			v6 = o->fd;
 	}
 	/* An IPv4 client and only an IPv6 socket: try it as IPv4-mapped. */
 	if (v6 >= 0 && to->ss_family == AF_INET) {
@@ -161,8 +172,9 @@ static int reply_fd(const struct run_reg *r, struct sockaddr_storage *to, sockle
 		s6->sin6_addr.s6_addr[11] = 0xff;
 		memcpy(&s6->sin6_addr.s6_addr[12], &s4.sin_addr, 4);
 		*tolen = sizeof(*s6);
+		return v6;
 	}
-	return v6;
+	return -1;
 }
 
 static int serve_batch(struct run_reg *r)
@@ -215,16 +227,20 @@ static bool_t ring_recv(SVCXPRT *xprt, struct rpc_msg *msg)
 {
 	struct run_reg *r = xprt->xp_p1;
 	uint64_t until;
+	int i;
 
 	if (run.pid != getpid() || !r || !r->ring_mapped) {
 		/* A child of the serving process: the ring is its parent's. */
 		xprt_unregister(xprt);
 		return FALSE;
 	}
-	for (;;) {
-		while (r->ring_mapped && serve_batch(r) == RUN_BATCH)
-			;
-		if (!r->ring_mapped || !run.poll_ns)
+	/*
+	 * A batch at a time: the ring's fd stays readable while calls are
+	 * queued, so the daemon's loop comes back, and its other descriptors
+	 * (TCP, the UDP socket) get their turn in between.
+	 */
+	for (i = 0; i < RUN_POLL_BATCHES; i++) {
+		if (serve_batch(r) == RUN_BATCH || !r->ring_mapped || !run.poll_ns)
 			break;
 		until = mono_ns() + run.poll_ns;
 		while (!osnic_ring_ready(&r->ring) && mono_ns() < until)
@@ -539,6 +555,7 @@ static bool udp_xprt(const SVCXPRT *xprt, int *family, uint16_t *port)
 
 static void record(SVCXPRT *xprt, uint32_t prog, uint32_t vers, dispatch_fn dispatch)
 {
+	struct run_sock *o;
 	struct run_reg *r;
 	uint16_t port;
 	int family;
@@ -546,6 +563,19 @@ static void record(SVCXPRT *xprt, uint32_t prog, uint32_t vers, dispatch_fn disp
 	if (!dispatch || !udp_xprt(xprt, &family, &port))
 		return;
 	pthread_mutex_lock(&run.lock);
+	for (o = run.socks; o; o = o->next)
+		if (o->fd == xprt->xp_fd && o->port == port && o->family == family)
+			break;
+	if (!o) {
+		o = calloc(1, sizeof(*o));
+		if (!o)
+			goto out;
+		o->fd = xprt->xp_fd;
+		o->family = family;
+		o->port = port;
+		o->next = run.socks;
+		run.socks = o;
+	}
 	for (r = run.regs; r; r = r->next) {
 		/* svc_register may reach svc_reg: one entry. Two sockets of a port: one service. */
 		if (r->port == port && r->prog == prog && r->vers == vers)
@@ -661,12 +691,12 @@ RUN_EXPORT void svc_run(void)
  */
 static bool waits_for_calls(struct pollfd *p, nfds_t n, int nfds, fd_set *rd)
 {
-	const struct run_reg *r;
+	const struct run_sock *o;
 
 	if (!run.regs || run.pid == getpid())
 		return false;
-	for (r = run.regs; r; r = r->next) {
-		int fd = r->xprt->xp_fd;
+	for (o = run.socks; o; o = o->next) {
+		int fd = o->fd;
 
 		for (nfds_t i = 0; p && i < n; i++)
 			if (p[i].fd == fd && (p[i].events & POLLIN))

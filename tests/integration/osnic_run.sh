@@ -128,6 +128,9 @@ gone_within_1s() {
 nis() { in_cli "$bin/osnic-nis-client" "$@"; }
 
 setup_netns
+srv_ip6=fd00:78::2
+ip -n "$cli" addr add fd00:78::1/64 dev "veth-$name-c" nodad
+ip -n "$srv" addr add "$srv_ip6/64" dev "$srv_if" nodad
 # XDP_TX replies reach the client only if its veth end has NAPI (XDP).
 ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
 ensure_rpcbind
@@ -217,6 +220,45 @@ if start_daemon "$tmp/ypserv.log" $YPPROG ypserv -f -p "$ypport"; then
 	fi
 	ip -n "$cli" link set "veth-$name-c" mtu 1500 && ip -n "$srv" link set "$srv_if" mtu 1500
 	d1=$(delivered $YPPROG)
+
+	# ypserv's other UDP transport: a dual-stack socket on a port of its own
+	# (bindresvport). XDP delivers IPv6 and IPv4 calls to it, and the replies
+	# leave from that socket (to IPv4 clients as IPv4-mapped addresses).
+	dsport=$(in_osnic "$bin/osnicctl" -j service list |
+		jq --argjson p $YPPROG --argjson port "$ypport" '[.[] | select(.prog == $p and .port != $port) | .port][0] // 0')
+	if [ "$dsport" -gt 0 ]; then
+		pass "ypserv's second UDP port $dsport is served through osnic too"
+	else
+		fail "ypserv's second UDP port is served through osnic too" "$(in_osnic "$bin/osnicctl" service list)"
+	fi
+	d1=$(delivered $YPPROG)
+	for ip in "$srv_ip6" "$srv_ip"; do
+		check_out "YPPROC_ORDER to [$ip]:$dsport: the map's order number" "^210 1 0 0 0 0 1 $order$" \
+			in_cli python3 - "$ip" "$dsport" "$domain" "$map" <<'PY'
+import socket, struct, sys
+ip, port, dom, mp = sys.argv[1], int(sys.argv[2]), sys.argv[3].encode(), sys.argv[4].encode()
+def xstr(b):
+    return struct.pack("!I", len(b)) + b + bytes(-len(b) % 4)
+msg = struct.pack("!10I", 210, 0, 2, 100004, 2, 10, 0, 0, 0, 0) + xstr(dom) + xstr(mp)
+s = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(msg, (ip, port))
+try:
+    data = s.recv(65536)
+except socket.timeout:
+    print("no reply")
+    sys.exit(0)
+n = len(data) // 4
+print(" ".join(str(w) for w in struct.unpack("!%dI" % n, data[:4 * n])))
+PY
+	done
+	d2=$(delivered $YPPROG)
+	if [ $((d2 - d1)) = 2 ]; then
+		pass "the IPv6 and IPv4 calls to port $dsport were delivered by XDP"
+	else
+		fail "the IPv6 and IPv4 calls to port $dsport were delivered by XDP" "delivered $d1 -> $d2"
+	fi
+	d1=$d2
 
 	# Real UDP clients, through rpcbind when it is reachable: delivered by XDP.
 	if [ "$rpcbind_remote" = 1 ]; then
@@ -339,6 +381,8 @@ own_loop_checks() {	# own_loop_checks [-s]: poll over svc_pollfd, or select over
 }
 
 own_loop_checks
+# The select loop also with --poll-us: the ring is watched after each batch.
+[ ${#wrap[@]} -gt 0 ] && wrap+=(--poll-us 200)
 own_loop_checks -s
 
 # ---- rpc.rusersd ----------------------------------------------------------------
