@@ -180,6 +180,7 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/require-root.sh "benchmarks" && BUILD=$(BUILD) bench/run.sh
+	$(Q)BUILD=$(BUILD) bench/nis.sh
 
 # libFuzzer targets: tests/fuzz/fuzz_X.c is linked with the library sources
 # it needs, instrumented (ASan, UBSan). Each runs FUZZ_TIME seconds from its

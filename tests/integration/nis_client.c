@@ -12,14 +12,17 @@
  * order prints "order N"; match prints "KEY: VALUE" or "KEY: no such key"
  * (or the other ypstat); random makes N YPPROC_MATCH calls for keys
  * printf(KEYFMT, k) with k random in [0, NKEYS) and prints
- * "N calls, N found, N missing, N failed"; proc NUM calls procedure NUM
- * without arguments and prints the RPC error. -t: TCP instead of UDP.
+ * "N calls, N found, N missing, N failed" (-T: then "timing: N calls/s,
+ * p50 N us, p99 N us, max N us", one call in flight at a time); proc NUM
+ * calls procedure NUM without arguments and prints the RPC error.
+ * -t: TCP instead of UDP.
  * Exits 1 when a call fails at the RPC level, 2 on usage errors.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <rpc/rpc.h>
 
@@ -93,9 +96,16 @@ static int match(CLIENT *c, char *domain, char *map, const char *key, struct res
 			 (xdrproc_t)xdr_resp_val, (caddr_t)res, tmo);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: osnic-nis-client [-t] [-p PORT] HOST DOMAIN MAP "
+	fprintf(stderr, "usage: osnic-nis-client [-t] [-T] [-p PORT] HOST DOMAIN MAP "
 			"order | match KEY... | random N KEYFMT NKEYS | proc NUM\n");
 	exit(2);
 }
@@ -104,11 +114,14 @@ int main(int argc, char **argv)
 {
 	const char *host;
 	char *domain, *map, *what;
-	int opt, tcp = 0, port = 0, sock = RPC_ANYSOCK, rc = 0;
+	int opt, tcp = 0, port = 0, sock = RPC_ANYSOCK, rc = 0, timing = 0;
 	CLIENT *c;
 
-	while ((opt = getopt(argc, argv, "tp:")) != -1) {
+	while ((opt = getopt(argc, argv, "tp:T")) != -1) {
 		switch (opt) {
+		case 'T':
+			timing = 1;
+			break;
 		case 't':
 			tcp = 1;
 			break;
@@ -177,14 +190,24 @@ int main(int argc, char **argv)
 		long n = atol(argv[optind + 4]), nkeys = atol(argv[optind + 6]);
 		long found = 0, missing = 0, failed = 0;
 		const char *fmt = argv[optind + 5];
+		double *lat = calloc(n > 0 ? n : 1, sizeof(*lat));
+		struct timespec t0, t1, start;
 		char key[256];
 
+		if (!lat)
+			return 1;
 		srandom(getpid());
+		clock_gettime(CLOCK_MONOTONIC, &start);
 		for (long i = 0; i < n; i++) {
 			struct resp_val res;
+			enum clnt_stat st;
 
 			snprintf(key, sizeof(key), fmt, nkeys > 0 ? random() % nkeys : 0);
-			if (match(c, domain, map, key, &res) != RPC_SUCCESS) {
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			st = match(c, domain, map, key, &res);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			lat[i] = (t1.tv_sec - t0.tv_sec) * 1e6 + (t1.tv_nsec - t0.tv_nsec) / 1e3;
+			if (st != RPC_SUCCESS) {
 				failed++;
 				continue;
 			}
@@ -196,6 +219,14 @@ int main(int argc, char **argv)
 		}
 		printf("%ld calls, %ld found, %ld missing, %ld failed\n", n, found, missing,
 		       failed);
+		if (timing && n > 0) {
+			double secs = (t1.tv_sec - start.tv_sec) + (t1.tv_nsec - start.tv_nsec) / 1e9;
+
+			qsort(lat, n, sizeof(*lat), cmp_double);
+			printf("timing: %.0f calls/s, p50 %.1f us, p99 %.1f us, max %.1f us\n",
+			       n / secs, lat[n / 2], lat[(n * 99) / 100], lat[n - 1]);
+		}
+		free(lat);
 		rc = failed ? 1 : 0;
 	} else if (!strcmp(what, "proc") && argc - optind == 5) {
 		enum clnt_stat st = clnt_call(c, strtoul(argv[optind + 4], NULL, 0),
