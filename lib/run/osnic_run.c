@@ -90,6 +90,7 @@ struct run_reg {
 	struct osnic_ring ring;
 	bool ring_mapped;
 	SVCXPRT *ring_xprt;
+	bool leaving;			/* unregistered while serving: leave after the call */
 	struct osnic_worker_counters counters;
 };
 
@@ -106,6 +107,7 @@ static struct {
 	struct run_reg *regs;
 	struct run_sock *socks;
 	struct run_reg *gone;		/* unregistered */
+	struct run_reg *serving;	/* whose call the daemon's dispatch is running */
 	pid_t pid;			/* the process that activated, 0: none yet */
 	struct osnic *ctx;		/* ctl and app of that process */
 	uint8_t *reply;
@@ -196,19 +198,27 @@ static int serve_batch(struct run_reg *r)
 			break;
 		}
 		n++;
+		run.serving = r;
 		rl = osnic_serve_record(r->svc, rec, len, &to, &tolen, run.reply, RUN_REPLY_MAX,
 					&r->counters);
-		/* The dispatch function may have unregistered its own program. */
-		if (!r->svc)
-			break;
-		if (rl <= 0)
-			continue;
-		fd = reply_fd(r, &to, &tolen);
-		if (fd < 0 || sendto(fd, run.reply, rl, MSG_DONTWAIT, (struct sockaddr *)&to,
-				     tolen) != rl)
-			CNT_INC(&r->counters, send_errors);
-		else
-			CNT_INC(&r->counters, replies);
+		run.serving = NULL;
+		/*
+		 * The dispatch function unregistered its own program: it leaves
+		 * osnicd now (before its answer goes out), the reply is not in
+		 * the ring.
+		 */
+		if (r->leaving)
+			reg_leave(r, true);
+		if (rl > 0) {
+			fd = reply_fd(r, &to, &tolen);
+			if (fd < 0 || sendto(fd, run.reply, rl, MSG_DONTWAIT,
+					     (struct sockaddr *)&to, tolen) != rl)
+				CNT_INC(&r->counters, send_errors);
+			else
+				CNT_INC(&r->counters, replies);
+		}
+		if (r->leaving)
+			return n;
 	}
 	if (r->ring_mapped)
 		osnic_ring_release(&r->ring);
@@ -624,7 +634,11 @@ static void forget(uint32_t prog, uint32_t vers)
 			continue;
 		}
 		*pp = r->next;
-		reg_leave(r, run.pid == getpid());
+		/* Its dispatch function is running on a record of its ring: after that. */
+		if (r == run.serving)
+			r->leaving = true;
+		else
+			reg_leave(r, run.pid == getpid());
 		/*
 		 * Not freed: a dispatch function may unregister its own program
 		 * while serve_batch() still holds r.

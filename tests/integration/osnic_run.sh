@@ -150,7 +150,12 @@ order=$("$makedbm" -u "$ypdir/$map" | sed -n 's/^YP_LAST_MODIFIED[[:space:]]*//p
 
 say "ypserv -f -p $ypport under ${wrap[*]:-(no osnic-run)}"
 if start_daemon "$tmp/ypserv.log" $YPPROG ypserv -f -p "$ypport"; then
-	n=$(nservices $YPPROG "$ypport")
+	# The shim registers once ypserv serves, a moment after rpcbind knows it.
+	for i in $(seq 100); do
+		n=$(nservices $YPPROG "$ypport")
+		[ "$n" = 2 ] && break
+		sleep 0.05
+	done
 	if [ "$n" = 2 ]; then pass "osnicd serves ypserv's 2 versions on udp port $ypport"; else fail "osnicd serves ypserv's 2 versions on udp port $ypport" "$n services; $(cat "$tmp/ypserv.log")"; fi
 	check_out "rpcbind keeps udp and tcp entries of version 2" \
 		"$YPPROG +2 +tcp +$ypport" in_srv rpcinfo -p
@@ -377,6 +382,16 @@ own_loop_checks() {	# own_loop_checks [-s]: poll over svc_pollfd, or select over
 		fail "$how loop: the AUTH_SYS call was passed to the socket" \
 			"rx rpc_auth_pass $a0 -> $a1, delivered $d1 -> $d2"
 	fi
+	# Unregistering from inside the dispatch: answered, then the service is gone.
+	check_out "$how loop: procedure 4 unregisters the program" "^308 1 0 0 0 0 1$" \
+		raw_call 308 2 $OWNPROG 1 4 0 ""
+	if [ "$(nservices $OWNPROG)" = 0 ]; then
+		pass "$how loop: svc_unregister removed the service from osnicd"
+	else
+		fail "$how loop: svc_unregister removed the service from osnicd" \
+			"$(in_osnic "$bin/osnicctl" service list)"
+	fi
+	check_out "$how loop: then PROG_UNAVAIL" "^309 1 0 0 0 1$" raw_call 309 2 $OWNPROG 1 1 0 00000001
 	gone_within_1s $OWNPROG
 }
 
@@ -393,8 +408,12 @@ if start_daemon "$tmp/rusersd.log" $RUSERSPROG rpc.rusersd; then
 	daemon_pid=$(udp_owner rpc.rusersd)
 	uid=$(awk '/^Uid:/ { print $2 }' "/proc/${daemon_pid:-0}/status" 2>/dev/null)
 	if [ -n "$uid" ] && [ "$uid" != 0 ]; then pass "rpc.rusersd (pid $daemon_pid) dropped root (uid $uid)"; else fail "rpc.rusersd dropped root" "pid '$daemon_pid' uid '$uid'"; fi
-	n=$(nservices $RUSERSPROG)
-	if [ "$n" -ge 1 ]; then pass "osnicd serves rpc.rusersd ($n services)"; else fail "osnicd serves rpc.rusersd" "$(cat "$tmp/rusersd.log")"; fi
+	for i in $(seq 100); do
+		n=$(nservices $RUSERSPROG)
+		[ "$n" -ge 2 ] && break
+		sleep 0.05
+	done
+	if [ "$n" -ge 2 ]; then pass "osnicd serves rpc.rusersd ($n services)"; else fail "osnicd serves rpc.rusersd" "$(cat "$tmp/rusersd.log")"; fi
 	d0=$(delivered $RUSERSPROG)
 	if [ "$rpcbind_remote" = 1 ]; then
 		check_out "rusers -a $srv_ip answers" "^$srv_ip" in_cli rusers -a "$srv_ip"

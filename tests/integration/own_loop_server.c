@@ -11,7 +11,8 @@
  * svc_fdset and svc_getreqset. Procedures: 0 NULLPROC; 1 takes a u_int and
  * returns it plus one; 2 returns 1 when it runs on the process's main
  * thread, else 0; 3 returns the credential's flavor, and for AUTH_SYS its
- * uid, gid and number of supplementary groups from rq_clntcred. Prints "ready, port PORT" once serving.
+ * uid, gid and number of supplementary groups from rq_clntcred; 4
+ * unregisters the program (svc_unregister) and returns 1. Prints "ready, port PORT" once serving.
  */
 #include <arpa/inet.h>
 #include <poll.h>
@@ -68,6 +69,12 @@ static void dispatch(struct svc_req *rq, SVCXPRT *xprt)
 		svc_sendreply(xprt, (xdrproc_t)xdr_cred_out, (caddr_t)out);
 		return;
 	}
+	case 4:
+		/* Leave: unregister the program from inside its own dispatch. */
+		svc_unregister(rq->rq_prog, rq->rq_vers);
+		v = 1;
+		svc_sendreply(xprt, (xdrproc_t)xdr_u_int, (caddr_t)&v);
+		return;
 	default:
 		svcerr_noproc(xprt);
 	}
