@@ -91,6 +91,7 @@ struct run_reg {
 	bool ring_mapped;
 	SVCXPRT *ring_xprt;
 	bool leaving;			/* unregistered while serving: leave after the call */
+	bool port_failed;		/* its port stays on libtirpc */
 	struct osnic_worker_counters counters;
 };
 
@@ -399,12 +400,8 @@ static void reg_leave(struct run_reg *r, bool tell_osnicd)
 	r->svc = NULL;
 }
 
-static int reg_join(struct run_reg *r, bool first)
+static int reg_add_service(struct run_reg *r)
 {
-	struct osnic_ctl *ctl = run.ctx->ctl;
-	char path[PATH_MAX];
-	pid_t tid = gettid();
-	int err;
 	struct osnic_ctl_service cs = {
 		.prog = r->prog,
 		.vers = r->vers,
@@ -425,15 +422,23 @@ static int reg_join(struct run_reg *r, bool first)
 	r->svc->reply_max = RUN_REPLY_MAX;
 	r->svc->port_fd = -1;
 	r->svc->any_proc.handler = osnic_tirpc_handler;
-	err = osnic_ctl_service_add(ctl, &cs, &r->svc->id);
-	if (err)
-		return err;
+	return osnic_ctl_service_add(run.ctx->ctl, &cs, &r->svc->id);
+}
+
+/* first: the worker is the calling thread, else a holder thread's. */
+static int reg_add_worker(struct run_reg *r, bool first)
+{
+	char path[PATH_MAX];
+	pid_t tid = gettid();
+	int err;
+
 	if (!first) {
 		err = holder_start(r, &tid);
 		if (err)
 			return err;
 	}
-	err = osnic_ctl_worker_add(ctl, r->svc->id, tid, &r->worker_id, path, sizeof(path));
+	err = osnic_ctl_worker_add(run.ctx->ctl, r->svc->id, tid, &r->worker_id, path,
+				   sizeof(path));
 	if (err)
 		return err;
 	r->ring_fd = bpf_obj_get(path);
@@ -450,13 +455,34 @@ static int reg_join(struct run_reg *r, bool first)
 	return 0;
 }
 
+/*
+ * XDP would answer PROG_MISMATCH for the versions of a port it does not
+ * know: a port is served through osnic whole, or not at all.
+ */
+static void port_fails(struct run_reg *r, int err)
+{
+	struct run_reg *o;
+
+	say(true, "program %u version %u on udp port %u: %s: that port stays on libtirpc",
+	    r->prog, r->vers, r->port,
+	    osnic_ctl_errmsg(run.ctx->ctl) ? osnic_ctl_errmsg(run.ctx->ctl) : strerror(-err));
+	for (o = run.regs; o; o = o->next) {
+		if (o->port != r->port)
+			continue;
+		o->port_failed = true;
+		reg_leave(o, true);
+	}
+}
+
 /* A forked child: what was registered belongs to the parent. */
 static void forget_parent(void)
 {
 	struct run_reg *r;
 
-	for (r = run.regs; r; r = r->next)
+	for (r = run.regs; r; r = r->next) {
 		reg_leave(r, false);
+		r->port_failed = false;
+	}
 	if (run.ctx) {
 		if (run.ctx->ctl)
 			osnic_ctl_close(run.ctx->ctl);
@@ -467,7 +493,7 @@ static void forget_parent(void)
 
 static void activate_locked(void)
 {
-	struct run_reg *r, *o;
+	struct run_reg *r;
 	const char *env;
 	bool first = true;
 	int err;
@@ -507,25 +533,29 @@ static void activate_locked(void)
 		run.ctx = NULL;
 		return;
 	}
+	/*
+	 * Every service first, then the workers: until a service has its
+	 * worker XDP drops its calls (the client retries); it never answers
+	 * PROG_MISMATCH for a version of the port that is not registered yet.
+	 */
 	for (r = run.regs; r; r = r->next) {
-		err = reg_join(r, first);
+		if (r->port_failed)
+			continue;
+		err = reg_add_service(r);
+		if (err)
+			port_fails(r, err);
+	}
+	for (r = run.regs; r; r = r->next) {
+		if (r->port_failed)
+			continue;
+		err = reg_add_worker(r, first);
 		first = false;
-		if (!err) {
-			say(false, "program %u version %u on udp port %u: osnic service %u, worker %u",
-			    r->prog, r->vers, r->port, r->svc->id, r->worker_id);
+		if (err) {
+			port_fails(r, err);
 			continue;
 		}
-		say(true, "program %u version %u on udp port %u: %s: that port stays on libtirpc",
-		    r->prog, r->vers, r->port,
-		    osnic_ctl_errmsg(run.ctx->ctl) ? osnic_ctl_errmsg(run.ctx->ctl)
-						   : strerror(-err));
-		/*
-		 * XDP would answer PROG_MISMATCH for the versions of the port it
-		 * does not know: a port is served by osnic whole, or not at all.
-		 */
-		for (o = run.regs; o; o = o->next)
-			if (o->port == r->port)
-				reg_leave(o, true);
+		say(false, "program %u version %u on udp port %u: osnic service %u, worker %u",
+		    r->prog, r->vers, r->port, r->svc->id, r->worker_id);
 	}
 }
 
@@ -611,13 +641,12 @@ static void record(SVCXPRT *xprt, uint32_t prog, uint32_t vers, dispatch_fn disp
 	}
 	/* Registered after the daemon started serving: join at once. */
 	if (run.pid == getpid() && run.ctx) {
-		int err = reg_join(r, false);
+		int err = reg_add_service(r);
 
-		if (err) {
-			say(true, "program %u version %u on udp port %u: %s", r->prog, r->vers,
-			    r->port, strerror(-err));
-			reg_leave(r, true);
-		}
+		if (!err)
+			err = reg_add_worker(r, false);
+		if (err)
+			port_fails(r, err);
 	}
 out:
 	pthread_mutex_unlock(&run.lock);

@@ -400,6 +400,29 @@ own_loop_checks
 [ ${#wrap[@]} -gt 0 ] && wrap+=(--poll-us 200)
 own_loop_checks -s
 
+# ---- no osnicd ----------------------------------------------------------------------
+# In the client namespace nobody runs osnicd: the daemon says so and serves
+# on libtirpc alone.
+if [ ${#wrap[@]} -gt 0 ]; then
+	say "osnic-own-loop-server under osnic-run without osnicd (in $cli)"
+	in_cli "${wrap[@]}" "$bin/osnic-own-loop-server" $OWNPROG 7777 >"$tmp/own-alone.log" 2>&1 &
+	alone_pid=$!
+	for i in $(seq 100); do
+		grep -q 'libtirpc only' "$tmp/own-alone.log" && break
+		sleep 0.05
+	done
+	check_out "without osnicd: it says it serves through libtirpc only" "osnicd: .*libtirpc only" \
+		cat "$tmp/own-alone.log"
+	check_out "without osnicd: answered by libtirpc" "^42$" in_cli python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(2)
+s.sendto(struct.pack("!11I", 1, 0, 2, '$OWNPROG', 1, 1, 0, 0, 0, 0, 41), ("127.0.0.1", 7777))
+print(struct.unpack("!7I", s.recv(100))[6])'
+	kill -KILL "$alone_pid" 2>/dev/null
+	wait "$alone_pid" 2>/dev/null
+fi
+
 # ---- rpc.rusersd ----------------------------------------------------------------
 say "rpc.rusersd under ${wrap[*]:-(no osnic-run)}"
 if start_daemon "$tmp/rusersd.log" $RUSERSPROG rpc.rusersd; then
