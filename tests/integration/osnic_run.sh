@@ -157,6 +157,17 @@ if start_daemon "$tmp/ypserv.log" $YPPROG ypserv -f -p "$ypport"; then
 		sleep 0.05
 	done
 	if [ "$n" = 2 ]; then pass "osnicd serves ypserv's 2 versions on udp port $ypport"; else fail "osnicd serves ypserv's 2 versions on udp port $ypport" "$n services; $(cat "$tmp/ypserv.log")"; fi
+	# rpcbind keeps every entry ypserv registered: udp, tcp, udp6, tcp6.
+	line=$(in_srv rpcinfo -s | awk -v p=$YPPROG '$1 == p { print $3 }')
+	ok=1
+	for nid in udp tcp udp6 tcp6; do
+		grep -Eq "(^|,)$nid(,|$)" <<<"$line" || ok=0
+	done
+	if [ "$ok" = 1 ]; then
+		pass "rpcbind keeps ypserv's udp, tcp, udp6 and tcp6 entries"
+	else
+		fail "rpcbind keeps ypserv's udp, tcp, udp6 and tcp6 entries" "$(in_srv rpcinfo -s)"
+	fi
 	check_out "rpcbind keeps udp and tcp entries of version 2" \
 		"$YPPROG +2 +tcp +$ypport" in_srv rpcinfo -p
 	check_out "rpcbind keeps the udp entry of version 2" "$YPPROG +2 +udp +$ypport" \
