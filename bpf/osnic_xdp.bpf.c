@@ -142,6 +142,21 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 	int why;
 
 	why = rpc_parse_call(ctx, m, &call);
+	/*
+	 * A credential the ring cannot carry whole, for a server that judges
+	 * calls itself (prog and vers are parsed before any credential check).
+	 */
+	if ((!why && call.cred_flavor != RPC_AUTH_NONE) || why == OSNIC_RX_RPC_AUTH_ERROR ||
+	    why == OSNIC_RX_RPC_BAD_AUTH) {
+		key.prog = call.prog;
+		key.vers = call.vers;
+		svc_id = bpf_map_lookup_elem(&osnic_svc_index, &key);
+		svc = svc_id && *svc_id ? bpf_map_lookup_elem(&osnic_services, svc_id) : NULL;
+		if (svc && (svc->flags & OSNIC_SVC_F_ALL_PROCS)) {
+			count_rx(OSNIC_RX_RPC_AUTH_PASS);
+			return XDP_PASS;
+		}
+	}
 	if (why == OSNIC_RX_RPC_VERS_MISMATCH) {
 		rpc_reply_rpc_mismatch(&a->r);
 		a->counter = why;
@@ -167,6 +182,9 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 	ss = svc_stats(*svc_id);
 	if (ss)
 		ss->calls++;
+	/* The server answers every procedure itself, NULLPROC included. */
+	if (svc->flags & OSNIC_SVC_F_ALL_PROCS)
+		goto deliver;
 	/* Every program has a NULLPROC (RFC 5531); answering it wakes no one. */
 	if (call.proc == 0) {
 		if (ss)
@@ -178,6 +196,7 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 			ss->proc_unavail++;
 		return answer_accept_stat(a, RPC_PROC_UNAVAIL, OSNIC_RX_RPC_PROC_UNAVAIL);
 	}
+deliver:
 	if (call.args_len > OSNIC_MAX_INLINE_ARGS) {
 		/* The worker serves such calls from its UDP socket. */
 		count_rx(OSNIC_RX_RPC_TOO_BIG);

@@ -229,7 +229,7 @@ int osnic_register(struct osnic *ctx, const struct osnic_service_def *def,
 	if (!def->no_rpcbind) {
 		err = osnic__rpcbind_set(svc->prog, svc->vers, svc->port);
 		if (err) {
-			osnic__set_errmsg(ctx, "rpcbind registration (pmap_set) failed: "
+			osnic__set_errmsg(ctx, "rpcbind registration (rpcb_set) failed: "
 					       "is rpcbind running?");
 			goto err_ctl;
 		}

@@ -135,6 +135,15 @@ struct osnic_local_addr_key {
 
 /* Service flags */
 #define OSNIC_SVC_F_SYSTEM_ERR_ON_FULL	(1U << 0) /* answer SYSTEM_ERR instead of dropping */
+/*
+ * Every procedure (any 32-bit number, NULLPROC included) is delivered and
+ * procs is ignored: for servers that do not tell osnic their procedure set
+ * (osnic-run) and answer PROC_UNAVAIL and NULLPROC themselves. Only
+ * AUTH_NONE calls are delivered: a ring record keeps no more of a
+ * credential than uid and gid, so calls with any other credential (or a
+ * malformed one) go to the server's socket, where it decodes them whole.
+ */
+#define OSNIC_SVC_F_ALL_PROCS		(1U << 1)
 
 /* osnic_services: ARRAY [OSNIC_MAX_SERVICES], indexed by service id. */
 struct osnic_service {
@@ -142,7 +151,7 @@ struct osnic_service {
 	__u32 vers;
 	__u32 port;
 	__u32 flags;
-	__u64 procs;		/* bit n: procedure n is served */
+	__u64 procs;		/* bit n: procedure n is served (unless ALL_PROCS) */
 	__u32 depth_lines;	/* per-worker ring depth limit, in lines */
 	__u32 nworkers;
 	__u32 workers[OSNIC_MAX_SVC_WORKERS];	/* worker ids */
@@ -241,7 +250,10 @@ struct osnic_worker_sched {
 					 * dropped (or SYSTEM_ERR) */		\
 	X(TX_ERROR, tx_error)		/* could not build a reply in place: dropped */ \
 	X(RPC_AUTH_ERROR, rpc_auth_error)	/* credential flavor not served: AUTH_ERROR sent */ \
-	X(NOT_LOCAL, not_local)		/* not to a local unicast address: passed */
+	X(NOT_LOCAL, not_local)		/* not to a local unicast address: passed */ \
+	X(RPC_AUTH_PASS, rpc_auth_pass)	/* a credential other than AUTH_NONE, or a bad one, \
+					 * for an ALL_PROCS service: passed, its server \
+					 * judges it whole */
 /* clang-format on */
 
 #define OSNIC__RX_ENUM(NAME, name) OSNIC_RX_##NAME,

@@ -964,3 +964,97 @@ Test(xdp_steer, ring_full_drops_and_counts, .init = setup, .fini = teardown)
 	cr_assert_eq(ring_drain(1, &rr), fit);
 	cr_assert_eq(rr.rec[0].size, OSNIC_REC_SIZE(24));
 }
+
+/*
+ * OSNIC_SVC_F_ALL_PROCS: the procedure mask is ignored and every procedure,
+ * NULLPROC and numbers past 63 included, is delivered to the worker; a
+ * service without the flag keeps answering them in XDP.
+ */
+Test(xdp_all_procs, every_procedure_is_delivered, .init = setup, .fini = teardown)
+{
+	static const uint32_t procs[] = { 0, 1, 6, 63, 64, 0x7fffffff, 0xffffffff };
+	const size_t n = sizeof(procs) / sizeof(procs[0]);
+	struct pkt_spec s = { UDP4 };
+	struct ring_read rr;
+	uint64_t t0, t1;
+
+	put_service(SVC_V2, 2, 0, DEPTH_LINES, OSNIC_SVC_F_ALL_PROCS, 1, (uint32_t[]){ 1 });
+	for (size_t i = 0; i < n; i++) {
+		struct rpc_spec r = { CALL(2, procs[i]), .args_len = 12 };
+		char name[40];
+
+		snprintf(name, sizeof(name), "all procs: proc %#x", procs[i]);
+		t0 = now_ns();
+		cr_assert_eq(send_call(&r, NULL, NULL), XDP_DROP, "%s: verdict", name);
+		t1 = now_ns();
+		ring_drain(1, &rr);
+		check_delivery(name, &s, &r, SVC_V2, &rr, t0, t1);
+	}
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), n);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_NULLPROC), 0);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_PROC_UNAVAIL), 0);
+	cr_assert_eq(svc_stats_sum(SVC_V2).delivered, n);
+	cr_assert_eq(svc_stats_sum(SVC_V2).calls, n);
+
+	/* Version 3 has no flag: procedure 64 is still PROC_UNAVAIL there. */
+	{
+		struct rpc_spec r = { CALL(3, 64) };
+
+		cr_assert_eq(send_call(&r, NULL, NULL), XDP_TX);
+		cr_assert_eq(rx_count(OSNIC_RX_RPC_PROC_UNAVAIL), 1);
+	}
+}
+
+/* The flag does not lift the inline limit: larger calls go to the socket. */
+Test(xdp_all_procs, too_big_still_passes, .init = setup, .fini = teardown)
+{
+	struct rpc_spec r = { CALL(2, 100), .args_len = OSNIC_MAX_INLINE_ARGS + 4 };
+	struct ring_read rr;
+
+	put_service(SVC_V2, 2, 0, DEPTH_LINES, OSNIC_SVC_F_ALL_PROCS, 1, (uint32_t[]){ 1 });
+	cr_assert_eq(send_call(&r, NULL, NULL), XDP_PASS);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_TOO_BIG), 1);
+	cr_assert_eq(ring_drain(1, &rr), 0);
+}
+
+/*
+ * OSNIC_SVC_F_ALL_PROCS: a credential the ring cannot carry whole (anything
+ * but AUTH_NONE, malformed ones included) goes to the server's socket; the
+ * same calls to a service without the flag are delivered or answered as
+ * before.
+ */
+Test(xdp_all_procs, credentials_but_auth_none_pass, .init = setup, .fini = teardown)
+{
+	struct rpc_spec pass[] = {
+		{ CALL(2, 1), .cred_flavor = RPC_AUTH_SYS, .uid = 7, .gid = 8,
+		  .machinename_len = 5, .ngids = 2 },
+		{ CALL(2, 0), .cred_flavor = RPC_AUTH_SYS },
+		{ CALL(2, 1), .cred_flavor = 6, .cred_body_len = 24 },	/* RPCSEC_GSS */
+		{ CALL(2, 1), .cred_flavor = 2 },			/* AUTH_SHORT */
+		{ CALL(2, 1), .cred_flavor = RPC_AUTH_SYS, .ngids = 2, .cred_len_delta = 4,
+		  .args_len = 16 },
+	};
+	const size_t n = sizeof(pass) / sizeof(pass[0]);
+	struct rpc_spec none = { CALL(2, 1), .args_len = 8 };
+	struct ring_read rr;
+
+	put_service(SVC_V2, 2, 0, DEPTH_LINES, OSNIC_SVC_F_ALL_PROCS, 1, (uint32_t[]){ 1 });
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(send_call(&pass[i], NULL, NULL), XDP_PASS, "credential case %zu", i);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_AUTH_PASS), n);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_AUTH_ERROR), 0);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_BAD_AUTH), 0);
+	cr_assert_eq(ring_drain(1, &rr), 0);
+	cr_assert_eq(send_call(&none, NULL, NULL), XDP_DROP, "AUTH_NONE is delivered");
+	cr_assert_eq(ring_drain(1, &rr), 1);
+
+	/* Without the flag: AUTH_SYS delivered, RPCSEC_GSS answered, bad dropped. */
+	put_service(SVC_V2, 2, PROCS_V2, DEPTH_LINES, 0, 1, (uint32_t[]){ 1 });
+	cr_assert_eq(send_call(&pass[0], NULL, NULL), XDP_DROP);
+	cr_assert_eq(ring_drain(1, &rr), 1);
+	cr_assert_eq(send_call(&pass[2], NULL, NULL), XDP_TX);
+	cr_assert_eq(send_call(&pass[4], NULL, NULL), XDP_DROP);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_AUTH_PASS), n);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_AUTH_ERROR), 1);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_BAD_AUTH), 1);
+}
