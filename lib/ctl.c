@@ -608,6 +608,8 @@ static const char *const sched_counter_names[] = {
 	"limit_overrides",
 	"starved_shared",
 	"no_task_ctx",
+	"pending_capped",
+	"budget_spent",
 };
 _Static_assert(sizeof(sched_counter_names) / sizeof(sched_counter_names[0]) ==
 		       sizeof(struct osnic_sched_stats) / sizeof(__u64),

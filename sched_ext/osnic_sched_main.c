@@ -54,6 +54,8 @@ static const struct {
 	STAT_FIELD(limit_overrides),
 	STAT_FIELD(starved_shared),
 	STAT_FIELD(no_task_ctx),
+	STAT_FIELD(pending_capped),
+	STAT_FIELD(budget_spent),
 #undef STAT_FIELD
 	/* clang-format on */
 };

@@ -48,6 +48,10 @@ struct osnic_sched_stats {
 	__u64 limit_overrides;	/* workers run over their limit: nothing else waited */
 	__u64 starved_shared;	/* the shared DSQ served first after waiting too long */
 	__u64 no_task_ctx;	/* a task without its context (task storage): not seen as a worker */
+	__u64 pending_capped;	/* a ring's consumer position claimed more queued than was
+				 * delivered since the worker last slept: not believed */
+	__u64 budget_spent;	/* a worker with calls pending had used its preferred time
+				 * of the period: scheduled as ordinary work */
 };
 
 /* Lengths of the kernel's scx_exit_info strings (SCX_EXIT_REASON_LEN, SCX_EXIT_MSG_LEN). */
