@@ -33,7 +33,10 @@
  *   and a service's workers together for at most that times the number of
  *   CPUs. Past it, a worker with calls pending is ordinary fair work until
  *   the period ends: a hot worker, or one that never drains its ring, can
- *   take at most that much from others.
+ *   take at most that much from others. Preferred running is not charged
+ *   to the worker's vtime (the budget bounds it), so that past its budget
+ *   the worker competes for the rest as any task does, and its next
+ *   period's preference does not wait behind tasks it ran ahead of.
  * - A service may hold at most max_cpus CPUs (osnic_services; 0: no limit).
  *   A worker whose service holds its limit is passed over in the priority
  *   queue while other tasks wait, and runs when nothing else does: an idle
@@ -83,7 +86,7 @@ char _license[] SEC("license") = "GPL";
  * enough that ordinary work keeps a share of every CPU whatever workers do.
  */
 #define PREF_PERIOD_NS (100 * 1000 * 1000ULL)
-#define PREF_BUDGET_NS (80 * 1000 * 1000ULL)
+#define PREF_BUDGET_NS (75 * 1000 * 1000ULL)
 
 /*
  * The watchdog: a runnable task that has not run for this long ejects the
@@ -787,13 +790,15 @@ void BPF_STRUCT_OPS(osnic_stopping, struct task_struct *p, bool runnable)
 	struct task_ctx *tctx = task_ctx_of(p);
 	struct cpu_ctx *c = this_cpu_ctx();
 	u64 used = SCX_SLICE_DFL;
+	bool preferred = false;
 	__s32 *slot;
 
 	if (c)
 		c->runs = CPU_RUNS_NOTHING;
 	if (tctx) {
 		used = bpf_ktime_get_ns() - tctx->started_ns;
-		if (tctx->pref_run)
+		preferred = tctx->pref_run;
+		if (preferred)
 			worker_charge(tctx, tctx->running_svc, used);
 		tctx->pref_run = 0;
 		slot = svc_running_slot(tctx->running_svc);
@@ -804,7 +809,8 @@ void BPF_STRUCT_OPS(osnic_stopping, struct task_struct *p, bool runnable)
 			worker_set_state(tctx->wid, OSNIC_WS_RUNNABLE, -1);
 	}
 	/* Weight 100 is nice 0; heavier tasks age more slowly. */
-	task_set_vtime(p, p->scx.dsq_vtime + used * 100 / p->scx.weight);
+	if (!preferred)
+		task_set_vtime(p, p->scx.dsq_vtime + used * 100 / p->scx.weight);
 }
 
 void BPF_STRUCT_OPS(osnic_quiescent, struct task_struct *p, u64 deq_flags)
