@@ -685,6 +685,8 @@ static __always_inline bool worker_keeps_cpu(struct task_struct *prev, struct ta
 	    !worker_preferred(ptctx, bpf_ktime_get_ns() - ptctx->started_ns))
 		return false;
 	task_set_slice(prev, WORKER_SLICE);
+	/* From here on the run is preferred: charged to the budget when it stops. */
+	ptctx->pref_run = 1;
 	stat_inc(&stats.worker_kept);
 	return true;
 }
