@@ -51,7 +51,11 @@
 	X(limit_deferrals)	/* dispatches that passed over workers at their limit */ \
 	X(limit_overrides)	/* workers run over their limit: nothing else waited */ \
 	X(starved_shared)	/* the shared DSQ served first after waiting too long */ \
-	X(no_task_ctx)		/* a task without its context (task storage): not seen as a worker */
+	X(no_task_ctx)		/* a task without its context (task storage): not seen as a worker */ \
+	X(pending_capped)	/* a ring's consumer position claimed more queued than was \
+				 * delivered since the worker last slept: not believed */ \
+	X(budget_spent)		/* a worker with calls pending had used its preferred time \
+				 * of the period: scheduled as ordinary work */
 /* clang-format on */
 
 #define OSNIC__SCHED_STAT_FIELD(name) __u64 name;
