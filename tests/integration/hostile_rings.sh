@@ -60,6 +60,15 @@ delivered_to() {	# delivered_to PORT: what XDP delivered to the port's service
 	ctl -j stats | jq -r --argjson id "$sid" '.services[] | select(.id == $id) | .delivered'
 }
 
+# Not through check: stop_server must wait in this shell, not in a subshell.
+stopped_cleanly() {
+	if stop_server; then
+		pass "the server exits 0 on SIGTERM"
+	else
+		fail "the server exits 0 on SIGTERM" "$(cat "$tmp/server.err")"
+	fi
+}
+
 ring_gone() { [ -n "$1" ] && ! in_osnic test -e "$1"; }
 
 nworkers_of_uid() {	# nworkers_of_uid UID
@@ -84,7 +93,7 @@ if ! start_osnic; then
 	exit
 fi
 pass "osnicd starts over a bpffs of mode 0700"
-check_out "/sys/fs/bpf is 700 where osnicd runs" "^700$" in_osnic stat -c %a /sys/fs/bpf
+check_out "/sys/fs/bpf is 0700 where osnicd runs" "^1?700$" in_osnic stat -c %a /sys/fs/bpf
 check "osnicctl iface attach $srv_if" ctl iface attach "$srv_if"
 
 say "uid $ATTACKER's demo server where /sys/fs/bpf is 0700"
@@ -109,7 +118,7 @@ if start_server --transport osnic --port "$port" --workers 1; then
 	check_fails "... nor can bpftool as uid $OTHER" "[Pp]ermission denied" \
 		in_osnic setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups -- \
 		bpftool map show pinned "$ring"
-	check "the server stops cleanly" stop_server
+	stopped_cleanly
 	check_out "its worker is gone" "^0$" nworkers_of_uid "$ATTACKER"
 	check "... and its ring" in_osnic test ! -e "$ring"
 fi
@@ -120,8 +129,9 @@ if in_osnic chmod 700 /run/osnic/rings; then
 		--port $((port + 1)) --workers 1 2>&1)
 	rc=$?
 	in_osnic chmod 755 /run/osnic/rings
-	if [ "$rc" -ne 0 ] && grep -Eq "opening the ring /run/osnic/rings/ring_[0-9]+ as uid $ATTACKER: Permission denied" <<<"$out" &&
-		! grep -q rpcbind <<<"$out"; then
+	err=$(grep '^Error' <<<"$out")
+	if [ "$rc" -ne 0 ] && ! grep -q rpcbind <<<"$err" &&
+		grep -Eq "opening the ring /run/osnic/rings/ring_[0-9]+ as uid $ATTACKER: Permission denied" <<<"$err"; then
 		pass "the demo server says which ring it cannot open and why"
 	else
 		fail "the demo server says which ring it cannot open and why (exit $rc)" "$out"
@@ -139,7 +149,7 @@ if start_server --transport osnic --port "$port" --workers 2; then
 	check_out "... through osnic (osnicctl -j stats counts it delivered)" "^[1-9][0-9]*$" \
 		delivered_to "$port"
 	check_out "osnicd sees uid $ATTACKER (two workers)" "^2$" nworkers_of_uid "$ATTACKER"
-	check "the server stops cleanly" stop_server
+	stopped_cleanly
 fi
 
 say "an impostor on osnicd's port id, to an application in a user namespace"
@@ -147,7 +157,7 @@ say "an impostor on osnicd's port id, to an application in a user namespace"
 # and acknowledges everything. Its uid reads as the overflow uid inside the
 # user namespace, as osnicd's would: that alone must not pass.
 ip netns exec "$cli" setpriv --reuid="$OTHER" --regid="$OTHER" --clear-groups -- \
-	python3 -u - >"$tmp/impostor.out" 2>&1 <<'PY' &
+	/usr/bin/python3 -u - >"$tmp/impostor.out" 2>&1 <<'PY' &
 import socket, struct
 s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 2)  # NETLINK_USERSOCK
 s.bind((0x4F534E43, 0))
@@ -160,6 +170,7 @@ while True:
 PY
 impostor_pid=$!
 for _ in $(seq 50); do grep -q ready "$tmp/impostor.out" && break; sleep 0.1; done
+check "uid $OTHER holds osnicd's port id in $cli" grep -q ready "$tmp/impostor.out"
 out=$(ip netns exec "$cli" setpriv --reuid="$ATTACKER" --regid="$ATTACKER" --clear-groups -- \
 	unshare -Ur "$APP" register 2>&1)
 if grep -q '^err EPERM register: .*not by osnicd\|^err EPERM register: .*whether that is osnicd' <<<"$out"; then
