@@ -347,8 +347,9 @@ static int worker_attach(struct osnic_svc_worker *w)
 			 (unsigned int)geteuid(), strerror(-err),
 			 err == -EACCES || err == -EPERM ?
 				 " (the pin and every directory above it must let this uid in)" :
-			 err == -ENOENT ? " (not in this mount namespace? osnicd pins it in its own)" :
-					  "");
+			 err == -ENOENT ?
+				 " (not in this mount namespace? osnicd pins it in its own)" :
+				 "");
 		osnic__set_errmsg(ctx, msg);
 		return err;
 	}
@@ -356,8 +357,7 @@ static int worker_attach(struct osnic_svc_worker *w)
 	if (err) {
 		char msg[PATH_MAX + 256];
 
-		snprintf(msg, sizeof(msg), "mapping the ring %s: %s", w->ring_path,
-			 strerror(-err));
+		snprintf(msg, sizeof(msg), "mapping the ring %s: %s", w->ring_path, strerror(-err));
 		osnic__set_errmsg(ctx, msg);
 		return err;
 	}

@@ -315,8 +315,8 @@ int do_worker_add(struct osnicd *d, struct request *rq)
 	if (!err)
 		err = check_thread(rq, app->pid, tid);
 	else
-		osnic_nl_ext_set(&rq->ext, err, rq->nlh, rq->m->tb[OSNIC_A_TID], 0,
-				 "no thread %u", tid);
+		osnic_nl_ext_set(&rq->ext, err, rq->nlh, rq->m->tb[OSNIC_A_TID], 0, "no thread %u",
+				 tid);
 	if (!err) {
 		err = osnic_xdp_ring_create(d->xdp, id, app->uid, app->gid, path, sizeof(path));
 		if (err)
