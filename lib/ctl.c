@@ -8,6 +8,16 @@
  * id, so the kernel delivers nothing from anyone else; a process of another
  * user could still hold that port id when osnicd is not running, so answers
  * must carry the kernel-verified credentials of uid 0.
+ *
+ * In a user namespace that does not map uid 0 (unshare -Ur, a rootless
+ * container), the kernel shows osnicd's uid as the overflow uid (65534),
+ * as it shows every other unmapped uid: 65534 alone proves nothing. In any
+ * user namespace but one whose uids read as the kernel's (the initial one),
+ * an answer counts only if its kernel-verified pid is osnicd's: the pid file
+ * osnicd writes for this network namespace in OSNIC_RUN_DIR (root's, 0755:
+ * nobody else writes there) names that pid and its start time, which must
+ * match /proc/PID/stat (a pid reused after osnicd died has another). The
+ * pid must be visible here: the application shares osnicd's pid namespace.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -124,6 +135,122 @@ static struct nlmsghdr *ctl_msg(struct osnic_ctl *ctl, uint8_t cmd, bool dump)
 	return osnic_nl_put_header(ctl->tx, cmd, flags, ++ctl->seq, ctl->portid);
 }
 
+/* The kernel's overflow uid: what an unmapped uid reads as. */
+static unsigned int overflow_uid(void)
+{
+	unsigned int v = 65534;
+	FILE *f = fopen("/proc/sys/kernel/overflowuid", "re");
+
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = 65534;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * How uid 0 of the namespace above reads in this process's user namespace:
+ * *root gets it, or -1 if that namespace does not map it. Returns true if
+ * the map is the identity of all uids, as in the initial namespace (only a
+ * namespace whose parents all map every uid can have it: uids read as the
+ * kernel's there).
+ */
+static bool uid_map_identity(long long *root)
+{
+	unsigned long long in, out, count;
+	unsigned int lines = 0;
+	bool identity = false;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+
+	*root = -1;
+	if (!f)
+		return false;
+	while (fscanf(f, "%llu %llu %llu", &in, &out, &count) == 3) {
+		lines++;
+		if (out == 0 && count)
+			*root = in;
+		identity = in == 0 && out == 0 && count == 4294967295ULL;
+	}
+	fclose(f);
+	return lines == 1 && identity;
+}
+
+static int proc_start_time(pid_t pid, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	size_t n;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: count from the last ')'. */
+	p = strrchr(buf, ')');
+	for (i = 3; i <= 22 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EIO;
+	*start = strtoull(p, NULL, 10);
+	return 0;
+}
+
+/*
+ * Whether the answer is osnicd's (see the top of this file): uid 0 where
+ * uids read as the kernel's; in any other user namespace, the overflow uid
+ * (or the uid that root reads as there) and, in any case, the pid and start
+ * time of osnicd's pid file. 0, or -EPERM with the reason in ctl->ext.
+ */
+static int ctl_check_sender(struct osnic_ctl *ctl, const struct ucred *cred)
+{
+	unsigned long long start = 0, now = 0;
+	char path[128];
+	long long root;
+	struct stat st;
+	int pid = 0;
+	FILE *f;
+
+	if (uid_map_identity(&root)) {
+		if (cred->uid == 0)
+			return 0;
+		return ctl_fail(ctl, -EPERM,
+				"port id %#x is held by pid %d of uid %u, not by osnicd (uid 0)",
+				OSNIC_NL_PORTID, cred->pid, cred->uid);
+	}
+	if (cred->uid != overflow_uid() && (long long)cred->uid != root)
+		return ctl_fail(ctl, -EPERM,
+				"port id %#x is held by pid %d of uid %u of this user namespace, "
+				"not by osnicd (uid 0, unmapped here)",
+				OSNIC_NL_PORTID, cred->pid, cred->uid);
+	if (cred->pid <= 0)
+		return ctl_fail(ctl, -EPERM,
+				"osnicd's pid is not visible in this pid namespace: share osnicd's "
+				"pid namespace to use osnic from a user namespace");
+	if (stat("/proc/self/ns/net", &st))
+		return ctl_fail(ctl, -EPERM, "/proc/self/ns/net: %s", strerror(errno));
+	snprintf(path, sizeof(path), OSNIC_PID_FILE_FMT, (unsigned long long)st.st_ino);
+	f = fopen(path, "re");
+	if (!f)
+		return ctl_fail(ctl, -EPERM,
+				"an answer from pid %d of an unmapped uid, and no %s (%s) to tell "
+				"whether that is osnicd",
+				cred->pid, path, strerror(errno));
+	if (fscanf(f, "%d %llu", &pid, &start) != 2)
+		pid = 0;
+	fclose(f);
+	if (pid != cred->pid || proc_start_time(pid, &now) || now != start)
+		return ctl_fail(ctl, -EPERM,
+				"port id %#x is held by pid %d of an unmapped uid, not by osnicd "
+				"(%s names pid %d)",
+				OSNIC_NL_PORTID, cred->pid, path, pid);
+	return 0;
+}
+
 /* Receive one datagram from osnicd; check who sent it. Returns its length. */
 static ssize_t ctl_recv(struct osnic_ctl *ctl)
 {
@@ -157,10 +284,8 @@ static ssize_t ctl_recv(struct osnic_ctl *ctl)
 	if (!cred)
 		return ctl_fail(ctl, -EPERM, "answer on port id %#x without credentials",
 				OSNIC_NL_PORTID);
-	if (cred->uid != 0)
-		return ctl_fail(ctl, -EPERM,
-				"port id %#x is held by pid %d of uid %u, not by osnicd (uid 0)",
-				OSNIC_NL_PORTID, cred->pid, cred->uid);
+	if (ctl_check_sender(ctl, cred))
+		return ctl->ext.err;
 	return n;
 }
 

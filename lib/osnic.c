@@ -186,6 +186,7 @@ int osnic_register(struct osnic *ctx, const struct osnic_service_def *def,
 		return -EINVAL;
 	if (def->poll_us > OSNIC_POLL_US_MAX)
 		return -EINVAL;
+	osnic__set_errmsg(ctx, NULL);
 	svc = calloc(1, sizeof(*svc));
 	if (!svc)
 		return -ENOMEM;

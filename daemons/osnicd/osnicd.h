@@ -37,6 +37,7 @@
 #define BATCH_LIMIT	16384	/* bytes per datagram; clients read OSNIC_NL_BUF_SIZE */
 #define DEFAULT_LINGER_S 60
 #define SCHED_POLL_MS	200
+#define THREAD_POLL_MS	250	/* /proc checks of worker threads without a pidfd */
 #define MAX_IFACES	256
 
 /* ---- logging (main.c) ------------------------------------------------------ */
@@ -64,6 +65,8 @@ struct owner_rec {
 
 struct osnicd {
 	struct registry reg;
+	/* Per worker id: a pidfd of its thread (PIDFD_THREAD), -1: polled in /proc. */
+	int worker_pidfd[OSNIC_MAX_WORKERS];
 	struct osnic_xdp_loader *xdp;
 	struct local_addrs *laddrs;	/* keeps osnic_local_addrs equal to our addresses */
 	int owners_fd;
@@ -110,6 +113,9 @@ bool thread_alive(uint32_t pid, uint32_t tid);
 bool may_admin(const struct ucred *cred);
 uint32_t unpriv_port_start(void);
 int pidfd_open(uint32_t pid);
+int thread_pidfd_open(uint32_t tid);
+int pidfile_write(void);
+void pidfile_remove(void);
 
 /* ---- maps.c ------------------------------------------------------------------ */
 
@@ -169,6 +175,11 @@ int app_add(struct osnicd *d, uint32_t pid, uint32_t uid, uint32_t gid,
 	    const uint64_t *expect_start, const bool *privileged, uint32_t *app_id,
 	    struct osnic_nl_ext *ext);
 void app_remove(struct osnicd *d, struct reg_app *app, const char *why);
+int worker_watch(struct osnicd *d, uint32_t worker_id);
+void worker_unwatch(struct osnicd *d, uint32_t worker_id);
+void worker_exited(struct osnicd *d, uint32_t worker_id);
+bool workers_polled(const struct osnicd *d);
+void workers_check(struct osnicd *d);
 
 int do_app_register(struct osnicd *d, struct request *rq);
 int do_app_deregister(struct osnicd *d, struct request *rq);

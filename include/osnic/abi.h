@@ -16,6 +16,16 @@
 
 /* Where osnicd pins its objects (one file per map, named as below). */
 #define OSNIC_PIN_DIR "/sys/fs/bpf/osnic"
+/*
+ * osnicd's run-time directory (root's, 0755) and, mounted below it, a bpffs
+ * of osnicd's own (0755) for the workers' rings: applications must reach
+ * their ring even where /sys/fs/bpf is 0700 (systemd). The pid file tells
+ * an application inside a user namespace which process osnicd is; one per
+ * network namespace (the inode of /proc/self/ns/net), as osnicd is.
+ */
+#define OSNIC_RUN_DIR "/run/osnic"
+#define OSNIC_RING_DIR OSNIC_RUN_DIR "/rings"
+#define OSNIC_PID_FILE_FMT OSNIC_RUN_DIR "/osnicd-net%llu.pid"	/* "PID STARTTIME\n" */
 
 /* ---- limits ---------------------------------------------------------------- */
 #define OSNIC_MAX_SERVICES	64	/* service ids 1..63; 0 means none */
@@ -170,7 +180,7 @@ struct osnic_worker {
 /*
  * osnic_rings: ARRAY_OF_MAPS [OSNIC_MAX_WORKERS] of RINGBUF maps of
  * OSNIC_RING_BYTES, indexed by worker id. Each inner ring is pinned as
- * OSNIC_PIN_DIR/ring_<id> (bpffs refuses dots in names), owned by the
+ * OSNIC_RING_DIR/ring_<id> (bpffs refuses dots in names), owned by the
  * application's uid, mode 0600.
  */
 
