@@ -17,7 +17,7 @@
  *    (the oldest goes), or
  *  - a UDP socket is bound to the port: the port has no service, so the
  *    socket is no osnic application's, and its owner gets the datagrams at
- *    once (linger_expire looks on every tick).
+ *    once (linger_expire looks every LINGER_CHECK_MS).
  * Otherwise the deadline ends it, and then the port is the kernel's.
  */
 #include <errno.h>
@@ -31,6 +31,24 @@ static time_t now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec;
+}
+
+/*
+ * Whether LINGER_CHECK_MS passed since the last look for sockets: the loop
+ * runs on every request, the sock_diag dumps only at this pace.
+ */
+static bool check_due(void)
+{
+	static int64_t last_ms;
+	struct timespec ts;
+	int64_t ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	if (last_ms && ms - last_ms < LINGER_CHECK_MS)
+		return false;
+	last_ms = ms;
+	return true;
 }
 
 /* Release a port to the kernel if nothing is served on it. */
@@ -88,6 +106,7 @@ bool linger_keep(struct osnicd *d, __u32 port)
 int linger_expire(struct osnicd *d)
 {
 	time_t now = now_s(), next = 0;
+	bool look = d->reg.nlinger && check_due();
 	unsigned int i = 0;
 
 	while (i < d->reg.nlinger) {
@@ -98,7 +117,7 @@ int linger_expire(struct osnicd *d)
 			linger_release(d, l->port, "the linger expired");
 			continue;
 		}
-		if (port_sockets(l->port, socks, 1) > 0) {
+		if (look && port_sockets(l->port, socks, 1) > 0) {
 			pr_info("port %u: a socket of uid %u is bound to it: the linger ends",
 				l->port, socks[0].uid);
 			linger_release(d, l->port, "a socket is bound to it");
