@@ -550,8 +550,8 @@ static int daemon_info_cb(const struct osnic_nl_msg *m, void *data)
 		mnl_attr_for_each_nested(a, m->tb[OSNIC_A_QUOTA]) {
 			unsigned int t = mnl_attr_get_type(a);
 
-			if (t >= 1 && t <= OSNIC_QUOTA_MAX && mnl_attr_get_payload_len(a) == 4)
-				*q[t] = mnl_attr_get_u32(a);
+			if (t >= 1 && t <= OSNIC_QUOTA_MAX && mnl_attr_get_payload_len(a) == 8)
+				*q[t] = mnl_attr_get_u64(a);
 		}
 	}
 	return 0;

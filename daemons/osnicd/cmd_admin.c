@@ -208,10 +208,10 @@ int do_daemon_info(struct osnicd *d, struct request *rq)
 	put_u8(d, nlh, OSNIC_A_ADOPTED, d->adopted);
 	nest = mnl_attr_nest_start_check(nlh, reply_room(d), OSNIC_A_QUOTA);
 	if (nest) {
-		put_u32(d, nlh, OSNIC_QUOTA_APPS, d->reg.quota.apps);
-		put_u32(d, nlh, OSNIC_QUOTA_SERVICES, d->reg.quota.services);
-		put_u32(d, nlh, OSNIC_QUOTA_WORKERS, d->reg.quota.workers);
-		put_u32(d, nlh, OSNIC_QUOTA_RING_MB, d->reg.quota.ring_mb);
+		put_u64(d, nlh, OSNIC_QUOTA_APPS, d->reg.quota.apps);
+		put_u64(d, nlh, OSNIC_QUOTA_SERVICES, d->reg.quota.services);
+		put_u64(d, nlh, OSNIC_QUOTA_WORKERS, d->reg.quota.workers);
+		put_u64(d, nlh, OSNIC_QUOTA_RING_MB, d->reg.quota.ring_mb);
 		mnl_attr_nest_end(nlh, nest);
 	}
 	reply_end(d, rq);

@@ -138,8 +138,8 @@ enum osnic_nl_attr {
 	OSNIC_A_SCHED_STATS,	/* nested: field n of struct osnic_sched_stats as type
 				 * n + 1, u64 each (sched.h) */
 	OSNIC_A_SCHED_ENABLE,	/* u8: 1 load the scheduler, 0 unload it (XDP-only) */
-	OSNIC_A_QUOTA,		/* nested: enum osnic_nl_quota, u32 each; UINT32_MAX
-				 * is no limit (daemon info: osnicd's per-uid quotas) */
+	OSNIC_A_QUOTA,		/* nested: enum osnic_nl_quota, u64 each (as every
+				 * nest); UINT32_MAX is no limit (daemon info) */
 	__OSNIC_A_MAX,
 };
 #define OSNIC_A_MAX (__OSNIC_A_MAX - 1)
@@ -165,7 +165,7 @@ enum osnic_nl_worker_stat {
 	__OSNIC_WSTAT_MAX,
 };
 
-/* Inside OSNIC_A_QUOTA: what one uid other than 0 may hold. */
+/* Inside OSNIC_A_QUOTA (u64 each): what one uid other than 0 may hold. */
 enum osnic_nl_quota {
 	OSNIC_QUOTA_UNSPEC,
 	OSNIC_QUOTA_APPS,	/* applications */
