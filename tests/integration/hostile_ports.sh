@@ -56,7 +56,9 @@ app() {
 		shift
 	fi
 	mkfifo "$tmp/$n.in"
-	in_osnic "${who[@]}" "$APP" "$@" wait <"$tmp/$n.in" >"$tmp/$n.out" 2>&1 &
+	# Not through in_osnic: $! must be ctl_app itself (nsenter and setpriv exec).
+	nsenter --target "$holder_pid" --mount --net "${who[@]}" "$APP" "$@" wait \
+		<"$tmp/$n.in" >"$tmp/$n.out" 2>&1 &
 	app_pid=$!
 	apps+=("$app_pid")
 	exec {fd}>"$tmp/$n.in"
@@ -79,11 +81,19 @@ once() {
 	fi
 }
 kill_app() { { kill -9 "$1" && wait "$1"; } 2>/dev/null; }
+# here NAME CMD...: check, but CMD runs in this shell (it starts processes
+# whose pids must be kept for the cleanup).
+here() {
+	local what=$1
+	shift
+	if "$@" >"$tmp/here.out" 2>&1; then pass "$what"; else fail "$what" "$(cat "$tmp/here.out")"; fi
+}
 
 # A plain UDP echo server of root in the server namespace (no SO_REUSEPORT).
 echo_server() {
 	: >"$tmp/echo$1.out"
-	in_srv python3 -c '
+	# Not through in_srv: $! must be python itself (ip netns exec execs it).
+	ip netns exec "$srv" python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(("0.0.0.0", int(sys.argv[1])))
@@ -175,9 +185,9 @@ check "daemon info -j shows the quotas" json_ok \
 check "XDP attaches to $srv_if (generic)" ctl iface attach "$srv_if" mode generic
 
 say "root's plain UDP echo server on port 7001"
-check "the echo server starts" echo_server 7001
+here "the echo server starts" echo_server 7001
 check "it answers" echo_answers 7001
-check_out "uid $ATTACKER registering on its port is refused (EADDRINUSE, naming uid 0)" \
+check_fails "uid $ATTACKER registering on its port is refused (EADDRINUSE, naming uid 0)" \
 	'^err EADDRINUSE .*uid 0' once -u register service 7001
 check "the echo server still answers" echo_answers 7001
 check "no service on port 7001" no_service_on 7001
@@ -185,19 +195,19 @@ check "... nor in osnic_listen" not_listed 7001
 check_out "osnicd logs the refusal" "refused to pid [0-9]+ uid $ATTACKER" cat "$tmp/osnicd.log"
 
 say "registrations without a socket bound to the port"
-check_out "uid $ATTACKER without a socket: refused, 'bind the port first'" \
+check_fails "uid $ATTACKER without a socket: refused, 'bind the port first'" \
 	'^err EADDRNOTAVAIL .*bind the port first' once -u register service-nobind 7002
-check_out "root without a socket: refused too" '^err EADDRNOTAVAIL' \
+check_fails "root without a socket: refused too" '^err EADDRNOTAVAIL' \
 	once register service-nobind 7003
 check "no service on port 7002" no_service_on 7002
 
 say "a killed registrant's port lingers until a plain server binds it"
-check "uid $ATTACKER registers port 7010 (socket bound)" app linger -u register service 7010
+here "uid $ATTACKER registers port 7010 (socket bound)" app linger -u register service 7010
 victim=$app_pid
 kill_app "$victim"
 check "its service goes when it dies" within 2 no_service_on 7010
 check_out "the port lingers: XDP answers PROG_UNAVAIL" '^PROG_UNAVAIL$' rpc_stat 7010 1
-check "root's echo server binds port 7010" echo_server 7010
+here "root's echo server binds port 7010" echo_server 7010
 t0=$(date +%s.%N)
 if within 2 echo_answers 7010; then
 	pass "the echo server on 7010 answers within 2 s ($(python3 -c "import time; print(f'{time.time() - $t0:.1f}')") s)"
@@ -209,10 +219,10 @@ check_out "osnicd logs the end of the linger" "port 7010: a socket .* the linger
 	cat "$tmp/osnicd.log"
 
 say "quotas of uid $ATTACKER"
-check "application 1 of 3" app q1 -u register
-check "application 2 of 3" app q2 -u register
-check "application 3 of 3" app q3 -u register
-check_out "application 4: EDQUOT, naming the quota" '^err EDQUOT .*quota apps=3' once -u register
+here "application 1 of 3" app q1 -u register
+here "application 2 of 3" app q2 -u register
+here "application 3 of 3" app q3 -u register
+check_fails "application 4: EDQUOT, naming the quota" '^err EDQUOT .*quota apps=3' once -u register
 for p in "${apps[@]}"; do kill_app "$p"; done
 apps=()
 check "the applications are gone" within 2 attacker_apps_gone
@@ -221,15 +231,15 @@ check_out "service 3 of 2: EDQUOT, naming the quota" '^err EDQUOT .*quota servic
 check_out "... the first two were registered" '^2$' grep -c '^ok service' <<<"$out"
 check "... and are gone with their application" within 2 attacker_apps_gone
 check_out "their ports linger, charged to uid $ATTACKER" '^PROG_UNAVAIL$' rpc_stat 7020 1
-check "a new registration of uid $ATTACKER evicts its lingering ports" \
+here "a new registration of uid $ATTACKER evicts its lingering ports" \
 	app q4 -u register service 7023 service 7024
 check "... which are released" not_listed 7020
 check "... both" not_listed 7021
 kill_app "$app_pid"
 check "... gone" within 2 attacker_apps_gone
-check_out "worker 4 of 3: EDQUOT, naming the quota" '^err EDQUOT .*quota workers=3' \
+check_fails "worker 4 of 3: EDQUOT, naming the quota" '^err EDQUOT .*quota workers=3' \
 	once -u register service 7030 worker worker worker worker
-check "root is exempt: 3 services and 4 workers" \
+here "root is exempt: 3 services and 4 workers" \
 	app root register service 7040 service 7041 service 7042 worker worker worker worker
 check_out "root's service answers (NULLPROC)" '^SUCCESS$' rpc_stat 7040 0
 check "root's echo server on 7001 still answers" echo_answers 7001
@@ -245,10 +255,10 @@ fi
 check "XDP attaches to $srv_if (generic)" ctl iface attach "$srv_if" mode generic
 check "daemon info -j: workers unlimited, ring 1 MiB" json_ok \
 	'd["quota_workers"] == "unlimited" and d["quota_ring_mb"] == 1' <<<"$(ctl -j daemon info)"
-check_out "ring 5 of 4: EDQUOT, naming the quota" '^err EDQUOT .*quota ring_mb=1' \
+check_fails "ring 5 of 4: EDQUOT, naming the quota" '^err EDQUOT .*quota ring_mb=1' \
 	once -u register service 7050 worker worker worker worker worker
 check "... gone" within 2 attacker_apps_gone
-check "root registers a service with a worker afterwards" app root2 register service 7060 worker
+here "root registers a service with a worker afterwards" app root2 register service 7060 worker
 check_out "root's service answers (NULLPROC)" '^SUCCESS$' rpc_stat 7060 0
 check "root's echo server on 7001 still answers" echo_answers 7001
 
