@@ -663,6 +663,22 @@ static int daemon_info_cb(const struct osnic_nl_msg *m, void *data)
 	i->nifaces = attr_u32(m, OSNIC_A_NIFACES, 0);
 	i->uptime_s = attr_u64(m, OSNIC_A_UPTIME);
 	i->adopted = m->tb[OSNIC_A_ADOPTED] ? mnl_attr_get_u8(m->tb[OSNIC_A_ADOPTED]) : 0;
+	if (m->tb[OSNIC_A_QUOTA]) {
+		uint32_t *q[OSNIC_QUOTA_MAX + 1] = {
+			[OSNIC_QUOTA_APPS] = &i->quota_apps,
+			[OSNIC_QUOTA_SERVICES] = &i->quota_services,
+			[OSNIC_QUOTA_WORKERS] = &i->quota_workers,
+			[OSNIC_QUOTA_RING_MB] = &i->quota_ring_mb,
+		};
+		const struct nlattr *a;
+
+		mnl_attr_for_each_nested(a, m->tb[OSNIC_A_QUOTA]) {
+			unsigned int t = mnl_attr_get_type(a);
+
+			if (t >= 1 && t <= OSNIC_QUOTA_MAX && mnl_attr_get_payload_len(a) == 8)
+				*q[t] = mnl_attr_get_u64(a);
+		}
+	}
 	return 0;
 }
 

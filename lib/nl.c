@@ -90,6 +90,7 @@ static const struct attr_policy attr_policy[OSNIC_A_MAX + 1] = {
 	[OSNIC_A_SCHED_EXIT] = { "sched_exit", MNL_TYPE_NUL_STRING, 1024 },
 	[OSNIC_A_SCHED_STATS] = { "sched_stats", MNL_TYPE_NESTED },
 	[OSNIC_A_SCHED_ENABLE] = { "sched_enable", MNL_TYPE_U8 },
+	[OSNIC_A_QUOTA] = { "quota", MNL_TYPE_NESTED },
 };
 
 #define A(x) (1ULL << OSNIC_A_##x)

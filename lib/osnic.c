@@ -203,6 +203,7 @@ int osnic_register(struct osnic *ctx, const struct osnic_service_def *def,
 	if (err)
 		goto err_free;
 
+	/* Bound before service-add: osnicd registers a port only for its holder. */
 	err = osnic__svc_socket(AF_INET6, def->port, &svc->port, &svc->family);
 	if (err < 0)
 		goto err_free;

@@ -2,9 +2,19 @@
 /*
  * osnicctl daemon: what osnicd says of itself (version, pid, pin
  * directory, uptime, how many applications, services, workers and
- * interfaces it holds, and whether it re-adopted pinned state).
+ * interfaces it holds, whether it re-adopted pinned state, and the
+ * quotas of each uid).
  */
 #include "osnicctl.h"
+
+/* A quota: its number, or "unlimited" (a string in JSON too). */
+static void out_quota(const char *key, const char *head, uint32_t v)
+{
+	if (v == UINT32_MAX)
+		out_str(key, head, "unlimited");
+	else
+		out_uint(key, head, v);
+}
 
 static int daemon_info(int argc, char **argv)
 {
@@ -26,6 +36,10 @@ static int daemon_info(int argc, char **argv)
 	out_uint("workers", "workers", info.nworkers);
 	out_uint("interfaces", "interfaces", info.nifaces);
 	out_bool("adopted", "re-adopted state", info.adopted);
+	out_quota("quota_apps", "quota: apps per uid", info.quota_apps);
+	out_quota("quota_services", "quota: services per uid", info.quota_services);
+	out_quota("quota_workers", "quota: workers per uid", info.quota_workers);
+	out_quota("quota_ring_mb", "quota: ring MiB per uid", info.quota_ring_mb);
 	out_end();
 	return 0;
 }

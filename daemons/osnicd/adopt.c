@@ -42,6 +42,8 @@ void adopt_state(struct osnicd *d, bool owners_reused)
 			OWNERS_MAP);
 		return;
 	}
+	/* What ran before is taken back as it was, over quota or not. */
+	d->reg.quota_off = true;
 	for (sid = 1; sid < OSNIC_MAX_SERVICES; sid++) {
 		struct osnic_service sv;
 		struct owner_rec o;
@@ -86,6 +88,7 @@ void adopt_state(struct osnicd *d, bool owners_reused)
 			nw++;
 		}
 	}
+	d->reg.quota_off = false;
 	d->adopted = true;
 	pr_info("re-adopted pinned state: %u applications, %u services, %u workers",
 		reg_napps(&d->reg), nsvc, nw);

@@ -195,6 +195,7 @@ int do_daemon_info(struct osnicd *d, struct request *rq)
 	struct osnic_xdp_iface ifs[MAX_IFACES];
 	struct nlmsghdr *nlh = reply_begin(d, rq, false);
 	int n = osnic_xdp_ifaces(ifs, MAX_IFACES);
+	struct nlattr *nest;
 
 	put_str(d, nlh, OSNIC_A_VERSION, OSNIC_VERSION);
 	put_u32(d, nlh, OSNIC_A_PID, getpid());
@@ -205,6 +206,14 @@ int do_daemon_info(struct osnicd *d, struct request *rq)
 	put_u32(d, nlh, OSNIC_A_NIFACES, n < 0 ? 0 : n);
 	put_u64(d, nlh, OSNIC_A_UPTIME, time(NULL) - d->started);
 	put_u8(d, nlh, OSNIC_A_ADOPTED, d->adopted);
+	nest = mnl_attr_nest_start_check(nlh, reply_room(d), OSNIC_A_QUOTA);
+	if (nest) {
+		put_u64(d, nlh, OSNIC_QUOTA_APPS, d->reg.quota.apps);
+		put_u64(d, nlh, OSNIC_QUOTA_SERVICES, d->reg.quota.services);
+		put_u64(d, nlh, OSNIC_QUOTA_WORKERS, d->reg.quota.workers);
+		put_u64(d, nlh, OSNIC_QUOTA_RING_MB, d->reg.quota.ring_mb);
+		mnl_attr_nest_end(nlh, nest);
+	}
 	reply_end(d, rq);
 	return 0;
 }

@@ -162,8 +162,12 @@ int do_app_register(struct osnicd *d, struct request *rq)
 
 	err = app_add(d, rq->cred->pid, rq->cred->uid, rq->cred->gid, NULL, NULL, &app_id,
 		      &rq->ext);
-	if (err)
+	if (err) {
+		if (err == -EDQUOT)
+			pr_info("application refused to pid %u uid %u: %s", rq->cred->pid,
+				rq->cred->uid, rq->ext.msg);
 		return err;
+	}
 	nlh = reply_begin(d, rq, false);
 	put_u32(d, nlh, OSNIC_A_APP_ID, app_id);
 	put_u32(d, nlh, OSNIC_A_PID, rq->cred->pid);
@@ -207,9 +211,18 @@ int do_service_add(struct osnicd *d, struct request *rq)
 
 	if (!app)
 		return rq->ext.err;
-	err = reg_service_add(&d->reg, app->id, &req, &id, &chg, &rq->ext);
-	if (err)
+	/* The registry's cheap refusals first, then who holds the port. */
+	err = reg_service_check(&d->reg, app->id, &req, &rq->ext);
+	if (!err)
+		err = port_check_owner(d, app, req.port, &rq->ext);
+	if (!err)
+		err = reg_service_add(&d->reg, app->id, &req, &id, &chg, &rq->ext);
+	if (err) {
+		if (err == -EADDRINUSE || err == -EADDRNOTAVAIL || err == -EDQUOT)
+			pr_info("service on port %u refused to pid %u uid %u: %s", req.port,
+				app->pid, app->uid, rq->ext.msg);
 		return blame(rq, err);
+	}
 	err = sync_maps(d, &chg);
 	if (err) {
 		memset(&chg, 0, sizeof(chg));
@@ -308,8 +321,12 @@ int do_worker_add(struct osnicd *d, struct request *rq)
 	if (!app)
 		return rq->ext.err;
 	err = reg_worker_add(&d->reg, app->id, sid, tid, &id, &chg, &rq->ext);
-	if (err)
+	if (err) {
+		if (err == -EDQUOT)
+			pr_info("worker refused to pid %u uid %u: %s", app->pid, app->uid,
+				rq->ext.msg);
 		return blame(rq, err);
+	}
 	/* The pidfd first: the thread checked below is then the one watched. */
 	err = worker_watch(d, id);
 	if (!err)

@@ -57,12 +57,55 @@ static void usage(FILE *f)
 		"  -d, --depth LINES   default ring depth of a service (default %d)\n"
 		"  -l, --linger SECS   keep answering PROG_UNAVAIL on a port that lost its\n"
 		"                      last service for SECS seconds (default %d; 0: no)\n"
+		"      --quota KEY=N   per-uid quota (uid 0 is exempt); KEY apps, services,\n"
+		"                      workers or ring-mb; N a number or 'unlimited'\n"
+		"      --quota-apps N       applications per uid (default %d)\n"
+		"      --quota-services N   services and lingering ports per uid (default %d)\n"
+		"      --quota-workers N    workers per uid (default %d)\n"
+		"      --quota-ring-mb N    MiB of worker rings per uid (default %d)\n"
 		"  -S, --no-sched      do not load the osnic sched_ext scheduler: XDP-only,\n"
 		"                      the sched_switch feed keeps the workers' state\n"
 		"  -v, --verbose       more messages (-vv: also libbpf and libxdp)\n"
 		"  -V, --version       print the version and exit\n"
 		"  -h, --help          this text\n",
-		REG_DEFAULT_DEPTH, DEFAULT_LINGER_S);
+		REG_DEFAULT_DEPTH, DEFAULT_LINGER_S, REG_QUOTA_APPS, REG_QUOTA_SERVICES,
+		REG_QUOTA_WORKERS, REG_QUOTA_RING_MB);
+}
+
+enum { OPT_QUOTA = 0x100, OPT_QUOTA_APPS, OPT_QUOTA_SERVICES, OPT_QUOTA_WORKERS,
+       OPT_QUOTA_RING_MB };
+
+/* --quota KEY=N or --quota-KEY N into q; false if it makes no sense. */
+static bool parse_quota(struct reg_quota *q, int opt, const char *arg)
+{
+	static const char *const keys[] = { "apps", "services", "workers", "ring-mb" };
+	uint32_t *fields[] = { &q->apps, &q->services, &q->workers, &q->ring_mb };
+	unsigned long v;
+	const char *val = arg;
+	char *end;
+	int k = opt - OPT_QUOTA_APPS;
+
+	if (opt == OPT_QUOTA) {
+		const char *eq = strchr(arg, '=');
+
+		for (k = 0; k < 4; k++)
+			if (eq && (size_t)(eq - arg) == strlen(keys[k]) &&
+			    !strncmp(arg, keys[k], eq - arg))
+				break;
+		if (k == 4)
+			return false;
+		val = eq + 1;
+	}
+	if (!strcmp(val, "unlimited")) {
+		*fields[k] = REG_UNLIMITED;
+		return true;
+	}
+	errno = 0;
+	v = strtoul(val, &end, 0);
+	if (errno || !*val || *end || v >= REG_UNLIMITED)
+		return false;
+	*fields[k] = v;
+	return true;
 }
 
 static struct osnicd daemon_state;
@@ -74,6 +117,11 @@ int main(int argc, char **argv)
 		{ "depth", required_argument, NULL, 'd' },
 		{ "linger", required_argument, NULL, 'l' },
 		{ "no-sched", no_argument, NULL, 'S' },
+		{ "quota", required_argument, NULL, OPT_QUOTA },
+		{ "quota-apps", required_argument, NULL, OPT_QUOTA_APPS },
+		{ "quota-services", required_argument, NULL, OPT_QUOTA_SERVICES },
+		{ "quota-workers", required_argument, NULL, OPT_QUOTA_WORKERS },
+		{ "quota-ring-mb", required_argument, NULL, OPT_QUOTA_RING_MB },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -81,6 +129,12 @@ int main(int argc, char **argv)
 	};
 	struct osnicd *d = &daemon_state;
 	struct osnic_xdp_opts xopts = { 0 };
+	struct reg_quota quota = {
+		.apps = REG_QUOTA_APPS,
+		.services = REG_QUOTA_SERVICES,
+		.workers = REG_QUOTA_WORKERS,
+		.ring_mb = REG_QUOTA_RING_MB,
+	};
 	unsigned long depth = REG_DEFAULT_DEPTH, linger = DEFAULT_LINGER_S;
 	/* signals, netlink, address changes, then the application and thread pidfds */
 	struct pollfd pfd[3 + REG_MAX_APPS + OSNIC_MAX_WORKERS];
@@ -114,6 +168,19 @@ int main(int argc, char **argv)
 		case 'S':
 			d->no_sched = true;
 			break;
+		case OPT_QUOTA:
+		case OPT_QUOTA_APPS:
+		case OPT_QUOTA_SERVICES:
+		case OPT_QUOTA_WORKERS:
+		case OPT_QUOTA_RING_MB:
+			if (!parse_quota(&quota, opt, optarg)) {
+				fprintf(stderr, "osnicd: bad quota '%s' (--quota KEY=N, KEY one of "
+						"apps, services, workers, ring-mb; N a number or "
+						"'unlimited')\n",
+					optarg);
+				return 2;
+			}
+			break;
 		case 'v':
 			log_level++;
 			break;
@@ -138,6 +205,7 @@ int main(int argc, char **argv)
 	d->owners_fd = -1;
 	d->sigfd = -1;
 	reg_init(&d->reg, depth, unpriv_port_start());
+	d->reg.quota = quota;
 	for (i = 0; i < REG_MAX_APPS; i++)
 		d->reg.apps[i].pidfd = -1;
 	for (i = 0; i < OSNIC_MAX_WORKERS; i++)

@@ -88,12 +88,20 @@ int sync_maps(struct osnicd *d, const struct reg_changes *chg)
 	unsigned int i;
 	int err = 0;
 
+	for (i = 0; i < chg->nevicted; i++) {
+		__u32 port = chg->evicted[i];
+
+		if (!reg_port_nservices(&d->reg, port) && reg_linger_find(&d->reg, port) < 0) {
+			map_del(d, OSNIC_MAP_LISTEN, &port);
+			pr_info("port %u: its linger gives way to a live registration", port);
+		}
+	}
 	for (i = 0; i < chg->nkeys; i++) {
 		const struct osnic_svc_key *k = &chg->keys[i];
 		struct osnic_prog_key pk = { k->port, k->prog };
 
 		if (!reg_port_nservices(&d->reg, k->port))
-			linger_start(d, k->port);
+			linger_start(d, k->port, chg->key_uids[i]);
 		if (!reg_vers_range(&d->reg, k->port, k->prog, &range))
 			map_del(d, OSNIC_MAP_PROG_VERS, &pk);
 		if (!reg_svc_lookup(&d->reg, k))

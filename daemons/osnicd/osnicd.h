@@ -36,6 +36,7 @@
 #define OWNERS_MAP	"osnicd_owners"
 #define BATCH_LIMIT	16384	/* bytes per datagram; clients read OSNIC_NL_BUF_SIZE */
 #define DEFAULT_LINGER_S 60
+#define LINGER_CHECK_MS	500	/* how often lingering ports look for a socket */
 #define SCHED_POLL_MS	200
 #define THREAD_POLL_MS	250	/* /proc checks of worker threads without a pidfd */
 #define MAX_IFACES	256
@@ -74,13 +75,8 @@ struct osnicd {
 	int sigfd;
 	time_t started;
 	bool adopted;
-	/* Ports whose last service went: still listed, until a deadline. */
+	/* Ports whose last service went: still listed (d->reg.linger) for linger_s. */
 	unsigned int linger_s;
-	unsigned int nlinger;
-	struct {
-		__u32 port;
-		time_t until;	/* CLOCK_MONOTONIC seconds */
-	} linger[OSNIC_MAX_SERVICES];
 	/* Scheduling: the osnic sched_ext scheduler, else the feed. */
 	bool no_sched;			/* --no-sched */
 	struct osnic_scheduler *sched;	/* loaded and attached, NULL if not */
@@ -127,10 +123,24 @@ int sync_all(struct osnicd *d);
 
 /* ---- linger.c ---------------------------------------------------------------- */
 
-void linger_start(struct osnicd *d, __u32 port);
+void linger_start(struct osnicd *d, __u32 port, __u32 uid);
 bool linger_keep(struct osnicd *d, __u32 port);
 void linger_cancel(struct osnicd *d, __u32 port);
 int linger_expire(struct osnicd *d);
+
+/* ---- ports.c: who holds a UDP port ------------------------------------------- */
+
+struct port_sock {
+	uint64_t inode;
+	uint32_t uid;
+	bool held;	/* by the process looked at */
+};
+
+/* The UDP sockets bound to port (IPv4 and IPv6): their number, or -errno. */
+int port_sockets(uint16_t port, struct port_sock *out, int max);
+/* app holds a socket bound to port and nobody else (but its uid's peers) does. */
+int port_check_owner(struct osnicd *d, const struct reg_app *app, uint32_t port,
+		     struct osnic_nl_ext *ext);
 
 /* ---- nlserver.c: the socket, replies and attribute helpers -------------------- */
 

@@ -16,6 +16,10 @@
  *  - another application's service or worker: EPERM; no such one: ENOENT.
  *  - at most OSNIC_MAX_SVC_WORKERS workers per service, a thread is at
  *    most one worker (the scheduler maps threads to workers): ENOSPC, EBUSY.
+ *  - a uid other than 0 holds at most quota.apps applications,
+ *    quota.services services and lingering ports, quota.workers workers and
+ *    quota.ring_mb MiB of rings: EDQUOT, naming the quota. A lingering port
+ *    gives way to a live registration instead (see reg_service_add).
  */
 #include <errno.h>
 #include <string.h>
@@ -32,6 +36,22 @@ void reg_init(struct registry *r, uint32_t default_depth, uint32_t unpriv_port_s
 	memset(r, 0, sizeof(*r));
 	r->default_depth = default_depth ? default_depth : REG_DEFAULT_DEPTH;
 	r->unpriv_port_start = unpriv_port_start;
+	r->quota = (struct reg_quota){
+		.apps = REG_QUOTA_APPS,
+		.services = REG_QUOTA_SERVICES,
+		.workers = REG_QUOTA_WORKERS,
+		.ring_mb = REG_QUOTA_RING_MB,
+	};
+}
+
+static bool quota_exempt(const struct registry *r, uint32_t uid)
+{
+	return uid == 0 || uid == REG_NO_UID || r->quota_off;
+}
+
+static uint64_t quota_ring_bytes(const struct registry *r)
+{
+	return r->quota.ring_mb == REG_UNLIMITED ? UINT64_MAX : (uint64_t)r->quota.ring_mb << 20;
 }
 
 static void chg_service(struct reg_changes *chg, uint32_t id)
@@ -46,7 +66,7 @@ static void chg_worker(struct reg_changes *chg, uint32_t id)
 		chg->workers[id / 64] |= 1ULL << (id % 64);
 }
 
-static void chg_key(struct reg_changes *chg, const struct osnic_service *s)
+static void chg_key(struct reg_changes *chg, const struct osnic_service *s, uint32_t uid)
 {
 	struct osnic_svc_key key = { .port = s->port, .prog = s->prog, .vers = s->vers };
 	unsigned int i;
@@ -57,8 +77,17 @@ static void chg_key(struct reg_changes *chg, const struct osnic_service *s)
 		if (!memcmp(&chg->keys[i], &key, sizeof(key)))
 			return;
 	/* Keys are unique among services, so at most one per service id. */
-	if (chg->nkeys < OSNIC_MAX_SERVICES)
+	if (chg->nkeys < OSNIC_MAX_SERVICES) {
+		chg->key_uids[chg->nkeys] = uid;
 		chg->keys[chg->nkeys++] = key;
+	}
+}
+
+static uint32_t app_uid(struct registry *r, uint32_t app_id)
+{
+	const struct reg_app *app = reg_app_by_id(r, app_id);
+
+	return app ? app->uid : REG_NO_UID;
 }
 
 /* ---- applications ------------------------------------------------------------ */
@@ -99,6 +128,15 @@ int reg_app_add(struct registry *r, const struct reg_app *tmpl, uint32_t *app_id
 	if (!free_slot)
 		return reg_err(ext, -ENOSPC, 0, "%d applications are registered already",
 			       REG_MAX_APPS);
+	if (!quota_exempt(r, tmpl->uid)) {
+		struct reg_usage u;
+
+		reg_usage(r, tmpl->uid, &u);
+		if (u.apps >= r->quota.apps)
+			return reg_err(ext, -EDQUOT, 0,
+				       "uid %u has %u applications: quota apps=%u (osnicd --quota-apps)",
+				       tmpl->uid, u.apps, r->quota.apps);
+	}
 	*free_slot = *tmpl;
 	/* Never 0, never one in use (after 2^32 registrations). */
 	do
@@ -150,15 +188,13 @@ static long long port_owner_uid(const struct registry *r, uint32_t port)
 	return -1;
 }
 
-int reg_service_add(struct registry *r, uint32_t app_id, const struct reg_service_req *req,
-		    uint32_t *service_id, struct reg_changes *chg, struct osnic_nl_ext *ext)
+int reg_service_check(struct registry *r, uint32_t app_id, const struct reg_service_req *req,
+		      struct osnic_nl_ext *ext)
 {
 	struct reg_app *app = reg_app_by_id(r, app_id);
 	struct osnic_svc_key key = { req->port, req->prog, req->vers };
 	uint32_t depth = req->depth_lines ? req->depth_lines : r->default_depth;
-	struct reg_service *s;
 	long long owner;
-	uint32_t id;
 
 	if (!app)
 		return reg_err(ext, -ENOENT, 0, "application %u is not registered", app_id);
@@ -183,12 +219,70 @@ int reg_service_add(struct registry *r, uint32_t app_id, const struct reg_servic
 	if (owner >= 0 && owner != app->uid)
 		return reg_err(ext, -EADDRINUSE, OSNIC_A_PORT,
 			       "port %u is served for uid %u", req->port, (unsigned int)owner);
+	return 0;
+}
+
+/* Evict the oldest lingering port of uid (any uid: REG_NO_UID) but keep. */
+static bool linger_evict(struct registry *r, uint32_t uid, bool any, uint32_t keep,
+			 struct reg_changes *chg)
+{
+	int i, victim = -1;
+
+	for (i = 0; i < (int)r->nlinger; i++) {
+		const struct reg_linger *l = &r->linger[i];
+
+		if (l->port == keep || (!any && l->uid != uid))
+			continue;
+		if (victim < 0 || l->until < r->linger[victim].until)
+			victim = i;
+	}
+	if (victim < 0)
+		return false;
+	if (chg && chg->nevicted < OSNIC_MAX_SERVICES)
+		chg->evicted[chg->nevicted++] = r->linger[victim].port;
+	r->linger[victim] = r->linger[--r->nlinger];
+	return true;
+}
+
+int reg_service_add(struct registry *r, uint32_t app_id, const struct reg_service_req *req,
+		    uint32_t *service_id, struct reg_changes *chg, struct osnic_nl_ext *ext)
+{
+	uint32_t depth = req->depth_lines ? req->depth_lines : r->default_depth;
+	struct reg_service *s;
+	struct reg_usage u;
+	uint32_t id, uid;
+	int err, own;
+
+	err = reg_service_check(r, app_id, req, ext);
+	if (err)
+		return err;
+	uid = app_uid(r, app_id);
 	for (id = 1; id < OSNIC_MAX_SERVICES; id++)
 		if (!r->services[id].app_id)
 			break;
 	if (id == OSNIC_MAX_SERVICES)
 		return reg_err(ext, -ENOSPC, 0, "all %d service ids are in use",
 			       OSNIC_MAX_SERVICES - 1);
+	if (!quota_exempt(r, uid)) {
+		reg_usage(r, uid, &u);
+		if (u.services >= r->quota.services)
+			return reg_err(ext, -EDQUOT, 0,
+				       "uid %u has %u services: quota services=%u (osnicd --quota-services)",
+				       uid, u.services, r->quota.services);
+		/* The port's own linger ends below; the others give way. */
+		own = reg_linger_find(r, req->port);
+		if (own >= 0 && r->linger[own].uid == uid)
+			u.lingering--;
+		for (; u.services + u.lingering >= r->quota.services; u.lingering--)
+			if (!linger_evict(r, uid, false, req->port, chg))
+				break;
+	}
+	/* A port new to osnic_listen needs an entry: lingering ports give way. */
+	if (!reg_port_nservices(r, req->port) && reg_linger_find(r, req->port) < 0)
+		while (reg_listen_ports(r) >= OSNIC_MAX_SERVICES)
+			if (!linger_evict(r, 0, true, req->port, chg))
+				break;
+	reg_linger_del(r, req->port);
 	s = &r->services[id];
 	memset(s, 0, sizeof(*s));
 	s->app_id = app_id;
@@ -199,7 +293,7 @@ int reg_service_add(struct registry *r, uint32_t app_id, const struct reg_servic
 	s->val.procs = req->procs;
 	s->val.depth_lines = depth;
 	chg_service(chg, id);
-	chg_key(chg, &s->val);
+	chg_key(chg, &s->val, uid);
 	if (service_id)
 		*service_id = id;
 	return 0;
@@ -242,7 +336,7 @@ int reg_service_del(struct registry *r, uint32_t app_id, uint32_t service_id,
 	for (w = 1; w < OSNIC_MAX_WORKERS; w++)
 		if (r->workers[w].val.service_id == service_id)
 			worker_free(r, w, chg);
-	chg_key(chg, &s->val);
+	chg_key(chg, &s->val, app_uid(r, app_id));
 	chg_service(chg, service_id);
 	memset(s, 0, sizeof(*s));
 	return 0;
@@ -267,7 +361,7 @@ int reg_service_adopt(struct registry *r, uint32_t app_id, uint32_t service_id,
 	s->val.nworkers = 0;
 	memset(s->val.workers, 0, sizeof(s->val.workers));
 	chg_service(chg, service_id);
-	chg_key(chg, &s->val);
+	chg_key(chg, &s->val, app_uid(r, app_id));
 	return 0;
 }
 
@@ -312,7 +406,7 @@ int reg_worker_add(struct registry *r, uint32_t app_id, uint32_t service_id, uin
 		   uint32_t *worker_id, struct reg_changes *chg, struct osnic_nl_ext *ext)
 {
 	struct reg_service *s;
-	uint32_t id;
+	uint32_t id, uid;
 
 	if (!reg_app_by_id(r, app_id))
 		return reg_err(ext, -ENOENT, 0, "application %u is not registered", app_id);
@@ -332,6 +426,22 @@ int reg_worker_add(struct registry *r, uint32_t app_id, uint32_t service_id, uin
 	if (id)
 		return reg_err(ext, -EBUSY, OSNIC_A_TID, "thread %u is worker %u already",
 			       tid, id);
+	uid = app_uid(r, app_id);
+	if (!quota_exempt(r, uid)) {
+		struct reg_usage u;
+
+		reg_usage(r, uid, &u);
+		if (u.workers >= r->quota.workers)
+			return reg_err(ext, -EDQUOT, 0,
+				       "uid %u has %u workers: quota workers=%u (osnicd --quota-workers)",
+				       uid, u.workers, r->quota.workers);
+		if (u.ring_bytes + REG_RING_BYTES > quota_ring_bytes(r))
+			return reg_err(ext, -EDQUOT, 0,
+				       "uid %u has %llu KiB of rings, a ring is %u KiB more: "
+				       "quota ring_mb=%u (osnicd --quota-ring-mb)",
+				       uid, (unsigned long long)u.ring_bytes >> 10,
+				       REG_RING_BYTES >> 10, r->quota.ring_mb);
+	}
 	for (id = 1; id < OSNIC_MAX_WORKERS; id++)
 		if (!r->workers[id].val.service_id)
 			break;
@@ -372,6 +482,100 @@ int reg_worker_adopt(struct registry *r, uint32_t worker_id, const struct osnic_
 	r->workers[worker_id].val.generation = val->generation;
 	worker_bind(r, worker_id, s->app_id, val->service_id, val->tid, chg);
 	return 0;
+}
+
+/* ---- quotas and lingering ports ---------------------------------------------- */
+
+void reg_usage(const struct registry *r, uint32_t uid, struct reg_usage *u)
+{
+	unsigned int i;
+
+	memset(u, 0, sizeof(*u));
+	for (i = 0; i < REG_MAX_APPS; i++)
+		u->apps += r->apps[i].id && r->apps[i].uid == uid;
+	for (i = 1; i < OSNIC_MAX_SERVICES; i++) {
+		const struct reg_app *app;
+
+		if (!r->services[i].app_id)
+			continue;
+		app = reg_app_by_id((struct registry *)r, r->services[i].app_id);
+		u->services += app && app->uid == uid;
+	}
+	for (i = 0; i < r->nlinger; i++)
+		u->lingering += r->linger[i].uid == uid;
+	for (i = 1; i < OSNIC_MAX_WORKERS; i++)
+		u->workers += r->workers[i].val.service_id && r->workers[i].val.owner_uid == uid;
+	u->ring_bytes = (uint64_t)u->workers * REG_RING_BYTES;
+}
+
+int reg_linger_find(const struct registry *r, uint32_t port)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->nlinger; i++)
+		if (r->linger[i].port == port)
+			return i;
+	return -1;
+}
+
+int reg_linger_add(struct registry *r, uint32_t port, uint32_t uid, int64_t until,
+		   uint32_t *evicted)
+{
+	struct reg_changes chg;
+	int i = reg_linger_find(r, port);
+
+	if (evicted)
+		*evicted = 0;
+	if (i >= 0) {
+		r->linger[i].uid = uid;
+		r->linger[i].until = until;
+		return 0;
+	}
+	if (!quota_exempt(r, uid)) {
+		struct reg_usage u;
+
+		reg_usage(r, uid, &u);
+		if (u.services >= r->quota.services)
+			return -EDQUOT;
+		if (u.services + u.lingering >= r->quota.services) {
+			chg.nevicted = 0;
+			if (!linger_evict(r, uid, false, port, &chg))
+				return -EDQUOT;
+			if (evicted)
+				*evicted = chg.evicted[0];
+		}
+	}
+	if (r->nlinger == OSNIC_MAX_SERVICES)
+		return -ENOSPC;
+	r->linger[r->nlinger++] = (struct reg_linger){ port, uid, until };
+	return 0;
+}
+
+void reg_linger_del(struct registry *r, uint32_t port)
+{
+	int i = reg_linger_find(r, port);
+
+	if (i >= 0)
+		r->linger[i] = r->linger[--r->nlinger];
+}
+
+unsigned int reg_listen_ports(const struct registry *r)
+{
+	unsigned int n = r->nlinger;
+	uint32_t id, j;
+
+	for (id = 1; id < OSNIC_MAX_SERVICES; id++) {
+		uint32_t port = r->services[id].val.port;
+
+		if (!r->services[id].app_id || reg_linger_find(r, port) >= 0)
+			continue;
+		/* Count each port once: at its lowest service id. */
+		for (j = 1; j < id; j++)
+			if (r->services[j].app_id && r->services[j].val.port == port)
+				break;
+		n += j == id;
+	}
+	return n;
 }
 
 unsigned int reg_nworkers(const struct registry *r)

@@ -28,6 +28,23 @@
 #define REG_MIN_DEPTH		OSNIC_REC_MAX_LINES	/* the largest record must fit */
 #define REG_MAX_DEPTH		(OSNIC_RING_BYTES / OSNIC_LINE)
 #define REG_SVC_FLAGS		(OSNIC_SVC_F_SYSTEM_ERR_ON_FULL | OSNIC_SVC_F_ALL_PROCS) /* known flags */
+#define REG_NO_UID		UINT32_MAX	/* a lingering port nobody is charged for */
+#define REG_UNLIMITED		UINT32_MAX	/* a quota that does not limit */
+
+/*
+ * Per-uid quotas (uid 0 is exempt). The defaults let one user take a
+ * quarter of a table at most, or a sixteenth of the applications, so that
+ * a few users cannot keep root from registering: services 16 of the 63
+ * service ids (and of the 64 entries of osnic_listen, which lingering ports
+ * share), workers 64 of the 255 worker ids, rings 16 MiB (64 rings of
+ * OSNIC_RING_BYTES, a quarter of the 64 MiB all worker ids would pin) and
+ * applications 16 of REG_MAX_APPS.
+ */
+#define REG_QUOTA_APPS		16
+#define REG_QUOTA_SERVICES	16
+#define REG_QUOTA_WORKERS	64
+#define REG_QUOTA_RING_MB	16
+#define REG_RING_BYTES		OSNIC_RING_BYTES	/* what one worker's ring costs */
 
 struct reg_app {
 	uint32_t id;		/* 0: slot free */
@@ -49,6 +66,30 @@ struct reg_worker {
 	struct osnic_worker val;	/* val.service_id 0: id free */
 };
 
+/* Quotas per uid; REG_UNLIMITED: none. */
+struct reg_quota {
+	uint32_t apps;
+	uint32_t services;	/* services and lingering ports */
+	uint32_t workers;
+	uint32_t ring_mb;	/* MiB of rings osnicd creates for the uid's workers */
+};
+
+/* What one uid holds. */
+struct reg_usage {
+	uint32_t apps;
+	uint32_t services;
+	uint32_t lingering;	/* ports that lost the uid's last service and linger */
+	uint32_t workers;
+	uint64_t ring_bytes;
+};
+
+/* A port whose last service went and that XDP still answers on (linger.c). */
+struct reg_linger {
+	uint32_t port;
+	uint32_t uid;		/* whose service left it (REG_NO_UID: unknown) */
+	int64_t until;		/* deadline, CLOCK_MONOTONIC seconds */
+};
+
 struct registry {
 	struct reg_app apps[REG_MAX_APPS];
 	uint32_t last_app_id;
@@ -57,6 +98,10 @@ struct registry {
 	struct reg_worker workers[OSNIC_MAX_WORKERS];
 	uint32_t default_depth;
 	uint32_t unpriv_port_start;	/* ports below need may_bind_privileged */
+	struct reg_quota quota;
+	bool quota_off;		/* while re-adopting at start */
+	unsigned int nlinger;
+	struct reg_linger linger[OSNIC_MAX_SERVICES];
 };
 
 struct reg_changes {
@@ -64,6 +109,9 @@ struct reg_changes {
 	uint64_t workers[OSNIC_MAX_WORKERS / 64];	/* bit n: worker n changed */
 	unsigned int nkeys;
 	struct osnic_svc_key keys[OSNIC_MAX_SERVICES];	/* keys added or removed */
+	uint32_t key_uids[OSNIC_MAX_SERVICES];	/* uid of the service of each key */
+	unsigned int nevicted;
+	uint32_t evicted[OSNIC_MAX_SERVICES];	/* lingering ports to release now */
 };
 
 /* What a service request asks for (the attributes of SERVICE_ADD). */
@@ -90,6 +138,18 @@ int reg_app_remove(struct registry *r, uint32_t app_id, struct reg_changes *chg)
 
 /* ---- services ---------------------------------------------------------------- */
 
+/*
+ * Every rule reg_service_add applies before it allocates (no quota), so
+ * that osnicd can check the port's sockets after the cheap refusals.
+ */
+int reg_service_check(struct registry *r, uint32_t app_id, const struct reg_service_req *req,
+		      struct osnic_nl_ext *ext);
+/*
+ * A live registration is never blocked by a lingering port: if the uid's
+ * quota or osnic_listen is full, lingering ports are evicted (the uid's own
+ * first, the oldest first) and reported in chg->evicted. EDQUOT only when
+ * the uid's live services fill its quota.
+ */
 int reg_service_add(struct registry *r, uint32_t app_id, const struct reg_service_req *req,
 		    uint32_t *service_id, struct reg_changes *chg, struct osnic_nl_ext *ext);
 /* -ENOENT if there is no such service, -EPERM if app_id does not own it. */
@@ -133,6 +193,22 @@ static inline bool reg_changes_worker(const struct reg_changes *chg, uint32_t id
 {
 	return chg->workers[id / 64] & (1ULL << (id % 64));
 }
+
+/* ---- quotas and lingering ports ---------------------------------------------- */
+
+void reg_usage(const struct registry *r, uint32_t uid, struct reg_usage *u);
+/* Index of the lingering port, -1 if it does not linger. */
+int reg_linger_find(const struct registry *r, uint32_t port);
+/*
+ * Let port linger until the deadline, charged to uid. If the uid's quota is
+ * full, its oldest other lingering port is evicted (*evicted, else 0).
+ * -ENOSPC if there is no slot.
+ */
+int reg_linger_add(struct registry *r, uint32_t port, uint32_t uid, int64_t until,
+		   uint32_t *evicted);
+void reg_linger_del(struct registry *r, uint32_t port);
+/* The distinct ports osnic_listen holds: served ones and lingering ones. */
+unsigned int reg_listen_ports(const struct registry *r);
 
 unsigned int reg_napps(const struct registry *r);
 unsigned int reg_nservices(const struct registry *r);

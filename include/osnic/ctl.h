@@ -114,6 +114,11 @@ struct osnic_ctl_daemon_info {
 	uint32_t nifaces;
 	uint64_t uptime_s;
 	int adopted;		/* pinned state was re-adopted at start */
+	/* Per-uid quotas (uid 0 exempt); UINT32_MAX: no limit, 0: not told. */
+	uint32_t quota_apps;
+	uint32_t quota_services;	/* services and lingering ports */
+	uint32_t quota_workers;
+	uint32_t quota_ring_mb;
 };
 
 struct osnic_ctl_sched_info {

@@ -92,7 +92,7 @@ enum osnic_nl_cmd {
 	OSNIC_CMD_STATS_GET,		/* -> RX_COUNTERS; per service SERVICE_ID SVC_STATS;
 					 *    per worker WORKER_ID SERVICE_ID WORKER_STATS */
 	OSNIC_CMD_DAEMON_INFO,		/* -> VERSION PID PIN_DIR NAPPS NSERVICES NWORKERS
-					 *    NIFACES UPTIME ADOPTED */
+					 *    NIFACES UPTIME ADOPTED QUOTA */
 	OSNIC_CMD_SCHED_INFO,		/* -> SCHED_MODE [SCHED_WHY] SCHED_FEED [SCHED_EXIT]
 					 *    [SCHED_STATS] */
 	OSNIC_CMD_SCHED_SET,		/* SCHED_ENABLE -> as SCHED_INFO */
@@ -140,6 +140,8 @@ enum osnic_nl_attr {
 	OSNIC_A_SCHED_STATS,	/* nested: field n of struct osnic_sched_stats as type
 				 * n + 1, u64 each (sched.h) */
 	OSNIC_A_SCHED_ENABLE,	/* u8: 1 load the scheduler, 0 unload it (XDP-only) */
+	OSNIC_A_QUOTA,		/* nested: enum osnic_nl_quota, u64 each (as every
+				 * nest); UINT32_MAX is no limit (daemon info) */
 	__OSNIC_A_MAX,
 };
 #define OSNIC_A_MAX (__OSNIC_A_MAX - 1)
@@ -167,6 +169,17 @@ enum osnic_nl_worker_stat {
 	__OSNIC_WSTAT_MAX,
 };
 #undef OSNIC__WSTAT_ENUM
+
+/* Inside OSNIC_A_QUOTA (u64 each): what one uid other than 0 may hold. */
+enum osnic_nl_quota {
+	OSNIC_QUOTA_UNSPEC,
+	OSNIC_QUOTA_APPS,	/* applications */
+	OSNIC_QUOTA_SERVICES,	/* services and lingering ports */
+	OSNIC_QUOTA_WORKERS,	/* workers */
+	OSNIC_QUOTA_RING_MB,	/* MiB of worker rings */
+	__OSNIC_QUOTA_MAX,
+};
+#define OSNIC_QUOTA_MAX (__OSNIC_QUOTA_MAX - 1)
 
 /* After struct nlmsgerr in NLMSG_ERROR (flag NLM_F_ACK_TLVS). */
 enum osnic_nl_err_attr {

@@ -6,7 +6,13 @@
  *
  *   ctl_app STEP...
  *     register                 app-register
- *     service PORT [PROG VERS] service-add (procs 0-3), remembers the id
+ *     service PORT [PROG VERS] bind a UDP socket to PORT (dual stack,
+ *                              SO_REUSEPORT, kept open: osnicd asks for it),
+ *                              then service-add (procs 0-3), remembers the
+ *                              id; if the bind fails (a port of another uid,
+ *                              a privileged one), service-add is sent
+ *                              anyway so that osnicd's refusal is seen
+ *     service-nobind PORT      service-add without binding the port
  *     worker                   worker-add for the last service, on a new thread
  *     end-worker               the last worker's thread returns (the process lives)
  *     open [PATH]              bpf_obj_get the last worker's ring, or PATH
@@ -22,8 +28,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <bpf/bpf.h>
 
@@ -63,6 +72,25 @@ static pid_t start_thread(void)
 	return worker_tid;
 }
 
+/* A UDP socket bound to port, as libosnic binds its service sockets. */
+static void bind_port(uint16_t port)
+{
+	struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
+	int one = 1, zero = 0;
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		/* stderr: the test sees osnicd's answer on stdout. */
+		fprintf(stderr, "ctl_app: binding port %u: %s (service-add goes anyway)\n", port,
+			strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	/* Open until the process exits. */
+}
+
 static int report(struct osnic_ctl *ctl, int err, const char *step)
 {
 	const char *msg = osnic_ctl_errmsg(ctl);
@@ -88,12 +116,15 @@ static int run_steps(struct osnic_ctl *ctl, int argc, char **argv)
 			if (report(ctl, err, step))
 				return 1;
 			printf("ok app=%u\n", id);
-		} else if (!strcmp(step, "service") && i + 1 < argc) {
+		} else if ((!strcmp(step, "service") || !strcmp(step, "service-nobind")) &&
+			   i + 1 < argc) {
 			struct osnic_ctl_service svc = {
 				.prog = 0x20001234, .vers = 1, .procs = 0xf,
 			};
 
 			svc.port = atoi(argv[++i]);
+			if (!strcmp(step, "service"))
+				bind_port(svc.port);
 			if (i + 2 < argc && atoi(argv[i + 1]) > 0) {
 				svc.prog = strtoul(argv[++i], NULL, 0);
 				svc.vers = strtoul(argv[++i], NULL, 0);

@@ -3,7 +3,7 @@
  * Unit tests of osnicd's registry (daemons/osnicd/registry.c): ids, uniqueness,
  * the port rules, version ranges, ownership, and an application's death
  * removing everything it had, with the change sets osnicd writes to the
- * maps from.
+ * maps from; per-uid quotas and lingering ports.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -22,6 +22,13 @@ static void setup(void)
 }
 
 TestSuite(registry, .init = setup);
+
+/* For the tests of the tables' own limits: no quota in the way. */
+static void no_quota(void)
+{
+	reg.quota = (struct reg_quota){ REG_UNLIMITED, REG_UNLIMITED, REG_UNLIMITED,
+					REG_UNLIMITED };
+}
 
 static uint32_t app(uint32_t pid, uint32_t uid, bool privileged)
 {
@@ -90,6 +97,8 @@ Test(registry, app_table_full_is_enospc)
 	struct osnic_nl_ext ext;
 	unsigned int i;
 
+	no_quota();
+
 	for (i = 0; i < REG_MAX_APPS; i++)
 		app(1000 + i, UID_A, false);
 	cr_assert_eq(reg_app_add(&reg, &tmpl, NULL, &ext), -ENOSPC);
@@ -99,6 +108,8 @@ Test(registry, service_ids_lowest_free_first_and_bounded)
 {
 	uint32_t a = app(10, UID_A, false), id, i;
 	struct osnic_nl_ext ext;
+
+	no_quota();
 
 	for (i = 1; i < OSNIC_MAX_SERVICES; i++)
 		cr_assert_eq(svc(a, 5000, 100 + i, 1), i, "ids are handed out from 1");
@@ -290,6 +301,8 @@ Test(registry, worker_ids_run_out)
 	struct osnic_nl_ext ext;
 	unsigned int n = 0;
 
+	no_quota();
+
 	while (n < OSNIC_MAX_WORKERS - 1) {
 		unsigned int i;
 
@@ -398,4 +411,174 @@ Test(registry, adopt_restores_services_and_workers)
 	/* New services and workers avoid the adopted ids. */
 	cr_assert_eq(svc(a, 5000, 42, 2), 1);
 	cr_assert_eq(worker(a, 12, 400), 1);
+}
+
+/* ---- quotas ------------------------------------------------------------------- */
+
+static bool msg_has(const struct osnic_nl_ext *ext, const char *what)
+{
+	return strstr(ext->msg, what) != NULL;
+}
+
+Test(registry, quota_defaults_are_a_fraction_of_the_tables)
+{
+	cr_assert_eq(reg.quota.apps, REG_QUOTA_APPS);
+	cr_assert_lt(reg.quota.apps, REG_MAX_APPS);
+	cr_assert_lt(reg.quota.services, OSNIC_MAX_SERVICES - 1);
+	cr_assert_lt(reg.quota.workers, OSNIC_MAX_WORKERS - 1);
+	cr_assert_lt((uint64_t)reg.quota.ring_mb << 20,
+		     (uint64_t)(OSNIC_MAX_WORKERS - 1) * OSNIC_RING_BYTES);
+}
+
+Test(registry, quota_apps_is_edquot_and_root_is_exempt)
+{
+	struct reg_app tmpl = { .pid = 999, .uid = UID_B, .pidfd = -1 };
+	struct osnic_nl_ext ext = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < REG_QUOTA_APPS; i++)
+		app(100 + i, UID_B, false);
+	cr_assert_eq(reg_app_add(&reg, &tmpl, NULL, &ext), -EDQUOT);
+	cr_assert(msg_has(&ext, "quota apps=16"), "%s", ext.msg);
+	app(500, UID_A, false);	/* another uid has its own quota */
+	for (i = 0; i < REG_QUOTA_APPS + 4; i++)
+		app(600 + i, 0, true);
+}
+
+Test(registry, quota_services_is_edquot_and_root_is_exempt)
+{
+	uint32_t b = app(10, UID_B, false), r = app(11, 0, true), id, i;
+	struct reg_usage u;
+	struct osnic_nl_ext ext = { 0 };
+
+	for (i = 0; i < REG_QUOTA_SERVICES; i++)
+		svc(b, 6000 + i, 1, 1);
+	cr_assert_eq(svc_add(b, 7000, 1, 1, &id, NULL, &ext), -EDQUOT);
+	cr_assert(msg_has(&ext, "quota services=16"), "%s", ext.msg);
+	/* A check alone neither counts nor refuses for the quota. */
+	cr_assert_eq(reg_service_check(&reg, b,
+				       &(struct reg_service_req){ .prog = 1, .vers = 1, .port = 7000 },
+				       &ext),
+		     0);
+	reg_usage(&reg, UID_B, &u);
+	cr_assert_eq(u.services, REG_QUOTA_SERVICES);
+	for (i = 0; i < REG_QUOTA_SERVICES + 4; i++)
+		svc(r, 8000 + i, 1, 1);
+}
+
+Test(registry, quota_workers_and_ring_memory)
+{
+	uint32_t b = app(10, UID_B, false), s, id;
+	struct reg_usage u;
+	struct osnic_nl_ext ext = { 0 };
+
+	reg.quota.workers = 3;
+	s = svc(b, 6000, 1, 1);
+	worker(b, s, 100);
+	worker(b, s, 101);
+	worker(b, s, 102);
+	cr_assert_eq(reg_worker_add(&reg, b, s, 103, &id, NULL, &ext), -EDQUOT);
+	cr_assert(msg_has(&ext, "quota workers=3"), "%s", ext.msg);
+	reg_usage(&reg, UID_B, &u);
+	cr_assert_eq(u.workers, 3);
+	cr_assert_eq(u.ring_bytes, 3ULL * OSNIC_RING_BYTES);
+
+	/* 1 MiB holds four rings of 256 KiB. */
+	reg.quota.workers = REG_UNLIMITED;
+	reg.quota.ring_mb = 1;
+	worker(b, s, 103);
+	ext.msg[0] = '\0';
+	cr_assert_eq(reg_worker_add(&reg, b, s, 104, &id, NULL, &ext), -EDQUOT);
+	cr_assert(msg_has(&ext, "quota ring_mb=1"), "%s", ext.msg);
+	/* Freeing a worker frees its ring's share. */
+	cr_assert_eq(reg_worker_del(&reg, b, 1, NULL, NULL), 0);
+	worker(b, s, 104);
+}
+
+Test(registry, adoption_is_not_held_to_quotas)
+{
+	struct reg_app tmpl = { .pid = 999, .uid = UID_B, .pidfd = -1 };
+	unsigned int i;
+
+	for (i = 0; i < REG_QUOTA_APPS; i++)
+		app(100 + i, UID_B, false);
+	reg.quota_off = true;
+	cr_assert_eq(reg_app_add(&reg, &tmpl, NULL, NULL), 0);
+	reg.quota_off = false;
+	tmpl.pid = 1000;
+	cr_assert_eq(reg_app_add(&reg, &tmpl, NULL, NULL), -EDQUOT);
+}
+
+/* ---- lingering ports ------------------------------------------------------------ */
+
+Test(registry, lingering_ports_count_against_their_uids_quota)
+{
+	uint32_t b = app(10, UID_B, false), s, evicted = 1;
+	struct reg_changes chg = { 0 };
+	struct reg_usage u;
+
+	reg.quota.services = 2;
+	s = svc(b, 6000, 1, 1);
+	cr_assert_eq(reg_service_del(&reg, b, s, &chg, NULL), 0);
+	cr_assert_eq(chg.nkeys, 1);
+	cr_assert_eq(chg.key_uids[0], UID_B, "the leaving service's uid is reported");
+	cr_assert_eq(reg_linger_add(&reg, 6000, UID_B, 100, &evicted), 0);
+	cr_assert_eq(evicted, 0);
+	cr_assert_eq(reg_linger_add(&reg, 6001, UID_B, 101, &evicted), 0);
+	reg_usage(&reg, UID_B, &u);
+	cr_assert_eq(u.lingering, 2);
+	/* A third lingering port: the uid's oldest gives way. */
+	cr_assert_eq(reg_linger_add(&reg, 6002, UID_B, 102, &evicted), 0);
+	cr_assert_eq(evicted, 6000);
+	cr_assert_eq(reg_linger_find(&reg, 6000), -1);
+	reg_usage(&reg, UID_B, &u);
+	cr_assert_eq(u.lingering, 2);
+	/* Root's lingering ports count for nobody. */
+	cr_assert_eq(reg_linger_add(&reg, 7000, 0, 100, NULL), 0);
+	cr_assert_eq(reg_linger_add(&reg, 7001, REG_NO_UID, 100, NULL), 0);
+	reg_usage(&reg, UID_B, &u);
+	cr_assert_eq(u.lingering, 2);
+}
+
+Test(registry, a_live_registration_evicts_its_uids_lingering_ports)
+{
+	uint32_t b = app(10, UID_B, false), id;
+	struct reg_changes chg = { 0 };
+	struct osnic_nl_ext ext = { 0 };
+
+	reg.quota.services = 2;
+	cr_assert_eq(reg_linger_add(&reg, 6000, UID_B, 100, NULL), 0);
+	cr_assert_eq(reg_linger_add(&reg, 6001, UID_B, 101, NULL), 0);
+	cr_assert_eq(reg_linger_add(&reg, 6500, UID_A, 90, NULL), 0);
+	cr_assert_eq(svc_add(b, 7000, 1, 1, &id, &chg, &ext), 0, "%s", ext.msg);
+	cr_assert_eq(chg.nevicted, 1);
+	cr_assert_eq(chg.evicted[0], 6000, "the uid's oldest, not another uid's");
+	cr_assert_geq(reg_linger_find(&reg, 6500), 0);
+	/* A service on its own lingering port takes the linger over, evicts nothing. */
+	memset(&chg, 0, sizeof(chg));
+	cr_assert_eq(svc_add(b, 6001, 1, 1, &id, &chg, &ext), 0, "%s", ext.msg);
+	cr_assert_eq(chg.nevicted, 0);
+	cr_assert_eq(reg_linger_find(&reg, 6001), -1);
+	/* Live services alone fill the quota: EDQUOT. */
+	cr_assert_eq(svc_add(b, 7001, 1, 1, &id, NULL, &ext), -EDQUOT);
+}
+
+Test(registry, a_live_registration_evicts_lingering_ports_when_listen_is_full)
+{
+	uint32_t r = app(10, 0, true), id, port;
+	struct reg_changes chg = { 0 };
+	struct osnic_nl_ext ext = { 0 };
+
+	for (port = 1; port <= OSNIC_MAX_SERVICES; port++)
+		cr_assert_eq(reg_linger_add(&reg, 20000 + port, REG_NO_UID, 100 + port, NULL), 0);
+	cr_assert_eq(reg_listen_ports(&reg), OSNIC_MAX_SERVICES);
+	cr_assert_eq(reg_linger_add(&reg, 30000, REG_NO_UID, 100, NULL), -ENOSPC);
+	cr_assert_eq(svc_add(r, 5000, 1, 1, &id, &chg, &ext), 0, "%s", ext.msg);
+	cr_assert_eq(chg.nevicted, 1);
+	cr_assert_eq(chg.evicted[0], 20001, "the oldest goes");
+	cr_assert_eq(reg_listen_ports(&reg), OSNIC_MAX_SERVICES);
+	/* Another version on a port already listed needs no room. */
+	memset(&chg, 0, sizeof(chg));
+	cr_assert_eq(svc_add(r, 5000, 1, 2, &id, &chg, &ext), 0, "%s", ext.msg);
+	cr_assert_eq(chg.nevicted, 0);
 }
