@@ -34,7 +34,7 @@ trap 'exit 130' INT TERM
 require "$bin/osnic-run" "$bin/osnic-nis-client" "$bin/osnicd" "$bin/osnicctl" /usr/lib/yp/makedbm
 command -v ypserv >/dev/null || { echo "error: ypserv missing (make deps)" >&2; exit 1; }
 setup_netns
-ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
 ensure_rpcbind
 start_osnic || exit 1
 in_osnic "$bin/osnicctl" iface attach "$srv_if" >/dev/null || exit 1

@@ -43,7 +43,7 @@ private_headers=(loader.h ctl.h nl.h ring.h sched.h)
 pkgcfg() { PKG_CONFIG_PATH=$pcdir pkg-config "$@"; }
 
 require
-[ -r "$build/bpf/xdp_pass.bpf.o" ] || { echo "error: $build/bpf/xdp_pass.bpf.o missing; run make" >&2; exit 1; }
+[ -r "$build/bpf/osnic_pass.bpf.o" ] || { echo "error: $build/bpf/osnic_pass.bpf.o missing; run make" >&2; exit 1; }
 command -v pkg-config >/dev/null || { echo "error: pkg-config is needed" >&2; exit 1; }
 
 say "make install DESTDIR=$dest PREFIX=/usr"
@@ -119,7 +119,7 @@ check_fails "install_svc_static does not need libosnic.so" "^$" \
 	grep libosnic <<<"$(ldd "$tmp/install_svc_static" 2>&1)"
 
 setup_netns
-ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
 ensure_rpcbind
 say "the installed osnicd in $srv"
 # start_osnic and in_osnic run $bin/osnicd and $bin/osnicctl: the installed ones.

@@ -89,10 +89,10 @@ delta_check() {
 }
 
 require "$bin/osnic-demo-server" "$bin/osnic-demo-client" "$bin/osnicd" "$bin/osnicctl"
-[ -r "$build/bpf/xdp_pass.bpf.o" ] || { echo "error: $build/bpf/xdp_pass.bpf.o missing; run make" >&2; exit 1; }
+[ -r "$build/bpf/osnic_pass.bpf.o" ] || { echo "error: $build/bpf/osnic_pass.bpf.o missing; run make" >&2; exit 1; }
 command -v jq >/dev/null || { echo "error: jq is needed" >&2; exit 1; }
 setup_netns
-ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
 srv_mac=$(ip -n "$srv" -j link show "$srv_if" | jq -r '.[0].address')
 # Frames for these addresses go to the server veth whatever the server has.
 ip -n "$cli" neigh replace "$new_ip" lladdr "$srv_mac" dev "veth-$name-c" nud permanent

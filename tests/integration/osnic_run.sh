@@ -132,7 +132,7 @@ srv_ip6=fd00:78::2
 ip -n "$cli" addr add fd00:78::1/64 dev "veth-$name-c" nodad
 ip -n "$srv" addr add "$srv_ip6/64" dev "$srv_if" nodad
 # XDP_TX replies reach the client only if its veth end has NAPI (XDP).
-ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/xdp_pass.bpf.o" sec xdp
+ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
 ensure_rpcbind
 say "osnicd in $srv"
 start_osnic || exit 1
