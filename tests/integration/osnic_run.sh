@@ -44,6 +44,7 @@ stop_daemon() {	# stop_daemon [SIGNAL]
 cleanup() {
 	set +e
 	stop_daemon KILL
+	pkill -KILL -f "^$build/tests/own_loop_server " 2>/dev/null
 	rm -rf "$ypdir"
 	common_cleanup
 }
@@ -430,6 +431,8 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.settimeout(2)
 s.sendto(struct.pack("!11I", 1, 0, 2, '$OWNPROG', 1, 1, 0, 0, 0, 0, 41), ("127.0.0.1", 7777))
 print(struct.unpack("!7I", s.recv(100))[6])'
+	# $! is the subshell that runs in_cli, not the server: end the server itself.
+	pkill -KILL -f "^$build/tests/own_loop_server $OWNPROG 7777" 2>/dev/null
 	kill -KILL "$alone_pid" 2>/dev/null
 	wait "$alone_pid" 2>/dev/null
 fi
