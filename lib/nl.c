@@ -75,6 +75,8 @@ static const struct attr_policy attr_policy[OSNIC_A_MAX + 1] = {
 	[OSNIC_A_SCHED_EXIT] = { "sched_exit", MNL_TYPE_NUL_STRING, 1024 },
 	[OSNIC_A_SCHED_STATS] = { "sched_stats", MNL_TYPE_NESTED },
 	[OSNIC_A_SCHED_ENABLE] = { "sched_enable", MNL_TYPE_U8 },
+	[OSNIC_A_REQ_DROPPED] = { "req_dropped", MNL_TYPE_U64 },
+	[OSNIC_A_NL_PORTID] = { "nl_portid", MNL_TYPE_U32 },
 };
 
 #define A(x) (1ULL << OSNIC_A_##x)
@@ -87,7 +89,7 @@ struct cmd_policy {
 
 static const struct cmd_policy cmd_policy[OSNIC_CMD_MAX + 1] = {
 	[OSNIC_CMD_APP_REGISTER] = { "app-register" },
-	[OSNIC_CMD_APP_DEREGISTER] = { "app-deregister" },
+	[OSNIC_CMD_APP_DEREGISTER] = { "app-deregister", A(APP_ID) },
 	[OSNIC_CMD_SERVICE_ADD] = {
 		"service-add",
 		A(PROG) | A(VERS) | A(PORT) | A(PROCS) | A(DEPTH) | A(FLAGS),

@@ -26,6 +26,8 @@ static int daemon_info(int argc, char **argv)
 	out_uint("workers", "workers", info.nworkers);
 	out_uint("interfaces", "interfaces", info.nifaces);
 	out_bool("adopted", "re-adopted state", info.adopted);
+	out_uint("requests_dropped", "requests dropped", info.req_dropped);
+	out_hex("nl_portid", "netlink port id", info.nl_portid);
 	out_end();
 	return 0;
 }

@@ -37,6 +37,9 @@
 #define DEFAULT_LINGER_S 60
 #define SCHED_POLL_MS	200
 #define MAX_IFACES	256
+#define REQS_PER_DATAGRAM 64	/* requests answered per datagram; the rest dropped */
+#define DATAGRAMS_PER_ROUND 16	/* then back to poll: deaths and signals come first */
+#define FLOOD_LOG_S	10	/* at most one flood message per this many seconds */
 
 /* ---- logging (main.c) ------------------------------------------------------ */
 
@@ -66,9 +69,22 @@ struct osnicd {
 	struct osnic_xdp_loader *xdp;
 	int owners_fd;
 	struct mnl_socket *nl;
+	uint32_t nl_portid;		/* bound: OSNIC_NL_PORTID, else the published one */
+	uint64_t req_dropped;		/* requests beyond REQS_PER_DATAGRAM */
+	uint64_t req_dropped_logged;
+	time_t flood_logged;		/* CLOCK_MONOTONIC seconds */
 	int sigfd;
 	time_t started;
 	bool adopted;
+	/* Processes whose application another removed: no second registration. */
+	struct {
+		uint32_t pid;
+		uint64_t start_time;
+	} removed[16];
+	unsigned int nremoved;
+	/* --admin-group: its members are admins as uid 0 is. */
+	bool admin_group;
+	uint32_t admin_gid;
 	/* Ports whose last service went: still listed, until a deadline. */
 	unsigned int linger_s;
 	unsigned int nlinger;
@@ -97,15 +113,24 @@ struct request {
 	const struct ucred *cred;
 	uint32_t portid;
 	struct osnic_nl_ext ext;
+	int *admin;		/* may_admin of the datagram's sender; -1 not asked yet */
 };
 
 /* ---- proc.c ------------------------------------------------------------------ */
 
+struct proc_ident {
+	uint64_t start_time;
+	uint64_t cap_eff;
+	bool own_userns;	/* in osnicd's user namespace */
+};
+
 int proc_start_time(uint32_t pid, uint64_t *start);
-bool proc_has_cap(uint32_t pid, int cap);
+int proc_ident(const struct ucred *cred, struct proc_ident *id);
 void proc_comm(uint32_t pid, char *buf, size_t len);
 bool thread_alive(uint32_t pid, uint32_t tid);
-bool may_admin(const struct ucred *cred);
+bool caller_may(const struct osnicd *d, const struct ucred *cred, int cap);
+bool may_admin(const struct osnicd *d, const struct ucred *cred);
+bool rq_admin(const struct osnicd *d, struct request *rq);
 uint32_t unpriv_port_start(void);
 int pidfd_open(uint32_t pid);
 
@@ -167,6 +192,7 @@ int app_add(struct osnicd *d, uint32_t pid, uint32_t uid, uint32_t gid,
 	    const uint64_t *expect_start, const bool *privileged, uint32_t *app_id,
 	    struct osnic_nl_ext *ext);
 void app_remove(struct osnicd *d, struct reg_app *app, const char *why);
+bool may_see(struct osnicd *d, struct request *rq, uint32_t app_id);
 
 int do_app_register(struct osnicd *d, struct request *rq);
 int do_app_deregister(struct osnicd *d, struct request *rq);

@@ -108,6 +108,8 @@ struct osnic_ctl_daemon_info {
 	uint32_t nifaces;
 	uint64_t uptime_s;
 	int adopted;		/* pinned state was re-adopted at start */
+	uint64_t req_dropped;	/* requests dropped by the flood limits */
+	uint32_t nl_portid;	/* osnicd's netlink port id */
 };
 
 struct osnic_ctl_sched_info {

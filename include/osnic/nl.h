@@ -74,7 +74,8 @@
 enum osnic_nl_cmd {
 	OSNIC_CMD_UNSPEC,
 	OSNIC_CMD_APP_REGISTER,		/* -> APP_ID PID UID */
-	OSNIC_CMD_APP_DEREGISTER,	/* -> APP_ID */
+	OSNIC_CMD_APP_DEREGISTER,	/* [APP_ID] -> APP_ID (APP_ID: another
+					 *    application, see below) */
 	OSNIC_CMD_SERVICE_ADD,		/* PROG VERS PORT PROCS [DEPTH] [FLAGS] -> SERVICE_ID */
 	OSNIC_CMD_SERVICE_DEL,		/* SERVICE_ID -> SERVICE_ID */
 	OSNIC_CMD_SERVICE_DUMP,		/* -> per service: SERVICE_ID APP_ID PID UID PROG VERS
@@ -90,7 +91,7 @@ enum osnic_nl_cmd {
 	OSNIC_CMD_STATS_GET,		/* -> RX_COUNTERS; per service SERVICE_ID SVC_STATS;
 					 *    per worker WORKER_ID SERVICE_ID WORKER_STATS */
 	OSNIC_CMD_DAEMON_INFO,		/* -> VERSION PID PIN_DIR NAPPS NSERVICES NWORKERS
-					 *    NIFACES UPTIME ADOPTED */
+					 *    NIFACES UPTIME ADOPTED REQ_DROPPED NL_PORTID */
 	OSNIC_CMD_SCHED_INFO,		/* -> SCHED_MODE [SCHED_WHY] SCHED_FEED [SCHED_EXIT]
 					 *    [SCHED_STATS] */
 	OSNIC_CMD_SCHED_SET,		/* SCHED_ENABLE -> as SCHED_INFO */
@@ -138,6 +139,8 @@ enum osnic_nl_attr {
 	OSNIC_A_SCHED_STATS,	/* nested: field n of struct osnic_sched_stats as type
 				 * n + 1, u64 each (sched.h) */
 	OSNIC_A_SCHED_ENABLE,	/* u8: 1 load the scheduler, 0 unload it (XDP-only) */
+	OSNIC_A_REQ_DROPPED,	/* u64: requests dropped unanswered (flood limits) */
+	OSNIC_A_NL_PORTID,	/* u32: the netlink port id osnicd is bound to */
 	__OSNIC_A_MAX,
 };
 #define OSNIC_A_MAX (__OSNIC_A_MAX - 1)
