@@ -12,11 +12,15 @@
  * point at what it sent wrong.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <net/if.h>
+#include <sys/stat.h>
 
 #include <libmnl/libmnl.h>
 
@@ -111,6 +115,58 @@ static const struct cmd_policy cmd_policy[OSNIC_CMD_MAX + 1] = {
 	[OSNIC_CMD_SCHED_INFO] = { "sched-info" },
 	[OSNIC_CMD_SCHED_SET] = { "sched-set", A(SCHED_ENABLE), A(SCHED_ENABLE) },
 };
+
+/* ---- where osnicd listens ---------------------------------------------------- */
+
+int osnic_nl_portid_path(char *path)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	snprintf(path, OSNIC_NL_PORTID_PATH_MAX, "%s/portid.%llu", OSNIC_NL_PORTID_DIR,
+		 (unsigned long long)st.st_ino);
+	return 0;
+}
+
+static bool root_only(int fd, mode_t type)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && (st.st_mode & S_IFMT) == type && st.st_uid == 0 &&
+	       !(st.st_mode & 022);
+}
+
+uint32_t osnic_nl_daemon_portid(char *path)
+{
+	char buf[OSNIC_NL_PORTID_PATH_MAX], num[32], *end;
+	uint32_t portid = OSNIC_NL_PORTID;
+	unsigned long v;
+	int dfd, fd = -1;
+	ssize_t n;
+
+	if (!path)
+		path = buf;
+	if (osnic_nl_portid_path(path))
+		return portid;
+	dfd = open(OSNIC_NL_PORTID_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return portid;
+	if (root_only(dfd, S_IFDIR))
+		fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return portid;
+	if (root_only(fd, S_IFREG) && (n = read(fd, num, sizeof(num) - 1)) > 0) {
+		num[n] = '\0';
+		errno = 0;
+		v = strtoul(num, &end, 0);
+		if (!errno && end != num && (*end == '\n' || !*end) && v && v <= UINT32_MAX)
+			portid = v;
+	}
+	close(fd);
+	return portid;
+}
 
 const char *osnic_nl_cmd_name(unsigned int cmd)
 {

@@ -207,7 +207,7 @@ int main(int argc, char **argv)
 	}
 
 	pr_info("osnicd %s ready: pinned under %s, netlink port id %#x%s", OSNIC_VERSION,
-		OSNIC_PIN_DIR, OSNIC_NL_PORTID, cleanup ? ", cleanup on stop" : "");
+		OSNIC_PIN_DIR, d->nl_portid, cleanup ? ", cleanup on stop" : "");
 
 	while (running) {
 		int nfds = 0, timeout;
@@ -251,6 +251,7 @@ int main(int argc, char **argv)
 
 	/* Clients get ECONNREFUSED from here on. */
 	mnl_socket_close(d->nl);
+	portid_unpublish(d);
 	for (i = 0; i < REG_MAX_APPS; i++)
 		if (d->reg.apps[i].id && d->reg.apps[i].pidfd >= 0)
 			close(d->reg.apps[i].pidfd);

@@ -262,20 +262,16 @@ void nl_receive(struct osnicd *d)
 
 int nl_open(struct osnicd *d)
 {
-	int one = 1;
+	int one = 1, err;
 
 	d->nl = mnl_socket_open2(NETLINK_USERSOCK, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!d->nl)
 		return -errno;
 	if (setsockopt(mnl_socket_get_fd(d->nl), SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)))
 		return -errno;
-	if (mnl_socket_bind(d->nl, 0, OSNIC_NL_PORTID)) {
-		if (errno == EADDRINUSE)
-			pr_warn("netlink port id %#x is taken in this network namespace: "
-				"is another osnicd running?",
-				OSNIC_NL_PORTID);
-		return -errno;
-	}
+	err = portid_bind(d);
+	if (err)
+		return err;
 	d->batch = mnl_nlmsg_batch_start(d->tx, BATCH_LIMIT);
 	return d->batch ? 0 : -ENOMEM;
 }

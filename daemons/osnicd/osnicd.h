@@ -8,7 +8,8 @@
  * nlserver.c (netlink socket, replies, command table), cmd_app.c and
  * cmd_admin.c (the commands), maps.c (BPF maps in step with the registry),
  * linger.c (ports that lost their last service), sched.c (sched_ext or the
- * sched_switch feed), adopt.c (restart), proc.c (/proc and pidfds),
+ * sched_switch feed), adopt.c (restart), proc.c (/proc and pidfds, who
+ * is privileged), portid.c (the netlink port id and who squats it),
  * registry.c (the registry itself: pure logic, unit-tested).
  */
 #ifndef OSNICD_H
@@ -133,6 +134,11 @@ bool may_admin(const struct osnicd *d, const struct ucred *cred);
 bool rq_admin(const struct osnicd *d, struct request *rq);
 uint32_t unpriv_port_start(void);
 int pidfd_open(uint32_t pid);
+
+/* ---- portid.c: the netlink port id, published ------------------------------- */
+
+int portid_bind(struct osnicd *d);
+void portid_unpublish(struct osnicd *d);
 
 /* ---- maps.c ------------------------------------------------------------------ */
 

@@ -63,6 +63,15 @@
 
 /* osnicd's port id: above PID_MAX_LIMIT (so never a kernel-chosen port id). */
 #define OSNIC_NL_PORTID		0x4f534e43U	/* "OSNC" */
+
+/*
+ * Where osnicd publishes the port id it is bound to: a file
+ * OSNIC_NL_PORTID_DIR "/portid.<inode of the network namespace>" holding
+ * the id ("0x4f534e43\n"), root-owned in a root-owned directory that only
+ * root may write. osnicd writes it at every start: the well-known id, or,
+ * when another user's process holds that one, the id the kernel chose.
+ */
+#define OSNIC_NL_PORTID_DIR	"/run/osnic"
 #define OSNIC_NL_TYPE		0x4f53		/* the one nlmsg_type of the protocol */
 #define OSNIC_NL_VERSION	1
 #define OSNIC_NL_HDRLEN		(NLMSG_HDRLEN + GENL_HDRLEN)
@@ -249,6 +258,16 @@ size_t osnic_nl_put_error(void *buf, size_t len, const struct nlmsghdr *req,
 int osnic_nl_ext_set(struct osnic_nl_ext *ext, int err, const struct nlmsghdr *nlh,
 		     const struct nlattr *attr, uint16_t type, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+
+/*
+ * The port id osnicd published for the caller's network namespace, if the
+ * file and its directory are owned by uid 0 and writable by nobody else;
+ * else OSNIC_NL_PORTID. path (if not NULL, size OSNIC_NL_PORTID_PATH_MAX)
+ * receives the file's name.
+ */
+#define OSNIC_NL_PORTID_PATH_MAX 64
+uint32_t osnic_nl_daemon_portid(char *path);
+int osnic_nl_portid_path(char *path);
 
 /* "service-add", "port", ...: for messages; "?" when unknown. */
 const char *osnic_nl_cmd_name(unsigned int cmd);
