@@ -3,9 +3,10 @@
  * osnicd's control protocol.
  *
  * Transport: NETLINK_USERSOCK datagrams. osnicd binds its socket to the
- * well-known port id OSNIC_NL_PORTID; clients bind to an automatic port id
- * and connect() to OSNIC_NL_PORTID, so the kernel delivers them only what
- * osnicd sends. NETLINK_USERSOCK is per network namespace: osnicd and its
+ * well-known port id OSNIC_NL_PORTID (or, when another user holds that, to
+ * one it publishes: OSNIC_NL_PORTID_DIR below); clients bind to an
+ * automatic port id and connect() to osnicd's, so the kernel delivers them
+ * only what osnicd sends. NETLINK_USERSOCK is per network namespace: osnicd and its
  * clients must share one. With no osnicd, a send fails with ECONNREFUSED.
  * Any user may bind any free port id, so the client also checks that
  * replies carry the credentials of uid 0.
@@ -40,18 +41,27 @@
  * Authentication and policy (osnicd): every request must arrive with
  * SCM_CREDENTIALS (osnicd sets SO_PASSCRED; messages without them are
  * rejected with EPERM). The credentials' pid is the application: one process
- * is one application.
- *  - APP_*, SERVICE_ADD/DEL, WORKER_ADD/DEL act for the sending process only;
- *    a service or worker of another application gives EPERM, as does a
- *    worker thread (TID) that is not a thread of the sending process.
+ * is one application. An admin is uid 0, a member of osnicd's
+ * --admin-group, or a process with the capability named below in osnicd's
+ * own user namespace (not in one the caller made).
+ *  - APP_REGISTER, SERVICE_ADD, WORKER_ADD/DEL act for the sending process
+ *    only; a service or worker of another application gives EPERM, as does
+ *    a worker thread (TID) that is not a thread of the sending process.
+ *  - SERVICE_DEL, and APP_DEREGISTER with APP_ID, remove a registration of
+ *    the sender's uid, or any if the sender is an admin (CAP_NET_ADMIN);
+ *    else EPERM. A process whose application another removed may not
+ *    register again (EPERM).
  *  - SERVICE_ADD on a privileged port (below the network namespace's
- *    net.ipv4.ip_unprivileged_port_start, 1024 by default) needs uid 0 or
- *    CAP_NET_BIND_SERVICE in the application's effective set (read from
- *    /proc when it registers): else EACCES. A port used by services of
- *    another uid gives EADDRINUSE.
- *  - IFACE_ATTACH/DETACH need uid 0 or CAP_NET_ADMIN (effective): else EPERM.
- *  - SCHED_SET needs uid 0 or CAP_SYS_ADMIN (effective): else EPERM.
- *  - Dumps, STATS_GET, DAEMON_INFO and SCHED_INFO are open to every user.
+ *    net.ipv4.ip_unprivileged_port_start, 1024 by default) needs an admin or
+ *    CAP_NET_BIND_SERVICE (judged when the application registers): else
+ *    EACCES. A port used by services of another uid gives EADDRINUSE.
+ *  - IFACE_ATTACH/DETACH need an admin (CAP_NET_ADMIN): else EPERM.
+ *  - SCHED_SET needs an admin (CAP_SYS_ADMIN): else EPERM.
+ *  - SERVICE_DUMP, WORKER_DUMP and the per-service and per-worker part of
+ *    STATS_GET show a non-admin the entries of its own uid only; the rest
+ *    of STATS_GET, IFACE_DUMP, DAEMON_INFO and SCHED_INFO are open to all.
+ *  - At most 64 requests of one datagram are answered; the first beyond
+ *    gets ENOBUFS, the rest are dropped (counted: DAEMON_INFO REQ_DROPPED).
  */
 #ifndef OSNIC_NL_H
 #define OSNIC_NL_H
