@@ -114,7 +114,11 @@ static void handle_message(struct osnicd *d, const struct nlmsghdr *nlh, size_t 
 {
 	struct osnic_nl_msg m;
 	struct request rq = {
-		.nlh = nlh, .m = &m, .cred = cred, .portid = portid, .admin = admin,
+		.nlh = nlh,
+		.m = &m,
+		.cred = cred,
+		.portid = portid,
+		.admin = admin,
 	};
 	int err;
 

@@ -29,9 +29,12 @@ static uint64_t portid_inode(uint32_t portid)
 		struct nlmsghdr nlh;
 		struct netlink_diag_req req;
 	} q = {
-		.nlh = { .nlmsg_len = sizeof(q), .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
-		.req = { .sdiag_family = AF_NETLINK, .sdiag_protocol = NETLINK_USERSOCK,
+		.nlh = { .nlmsg_len = sizeof(q),
+			 .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+			 .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+			 .nlmsg_seq = 1 },
+		.req = { .sdiag_family = AF_NETLINK,
+			 .sdiag_protocol = NETLINK_USERSOCK,
 			 .ndiag_show = 0 },
 	};
 	static char buf[16384];
