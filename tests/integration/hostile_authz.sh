@@ -30,6 +30,8 @@ APP=$b/tests/ctl_app
 ATTACKER=1001
 OTHER=1002
 ADMIN_GID=4242	# --admin-group; no group entry needed for a numeric gid
+# How osnicd is told; ADMIN_OPT= runs an osnicd without the option.
+export ADMIN_OPT=${ADMIN_OPT---admin-group $ADMIN_GID}
 
 # ---- the body, inside the server namespace --------------------------------------
 if [ "${1:-}" = --inner ]; then
@@ -70,7 +72,8 @@ if [ "${1:-}" = --inner ]; then
 	trap inner_cleanup EXIT
 
 	start_osnicd() {
-		"$OSNICD" -v --admin-group "$ADMIN_GID" "$@" 2>>"$tmp/osnicd.log" &
+		# shellcheck disable=SC2086
+		"$OSNICD" -v $ADMIN_OPT "$@" 2>>"$tmp/osnicd.log" &
 		dpid=$!
 		for _ in $(seq 50); do
 			ctl daemon info >/dev/null 2>&1 && return 0
