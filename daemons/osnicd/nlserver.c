@@ -21,8 +21,10 @@ static void batch_send(struct osnicd *d, uint32_t portid)
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = portid };
 	size_t len = mnl_nlmsg_batch_size(d->batch);
 
+	/* A client that does not read (EAGAIN) loses its replies, unlogged. */
 	if (len && sendto(mnl_socket_get_fd(d->nl), mnl_nlmsg_batch_head(d->batch), len,
-			  MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) < 0)
+			  MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+	    errno != EAGAIN)
 		pr_debug("reply to port id %#x lost: %s", portid, strerror(errno));
 	mnl_nlmsg_batch_reset(d->batch);
 }
