@@ -10,7 +10,6 @@
 
 # ---- tools and overridable inputs -----------------------------------------
 CLANG		?= clang-19
-LLVM_STRIP	?= llvm-strip-19
 BPFTOOL		?= bpftool
 CC		?= gcc
 PKG_CONFIG	?= pkg-config
@@ -63,6 +62,8 @@ endif
 LIB_SRCS	:= $(wildcard lib/*.c)
 LIB_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(LIB_SRCS))
 LIBOSNIC	:= $(BUILD)/lib/libosnic.a
+# The osnic-run LD_PRELOAD shim (lib/run/ over libosnic, built below).
+RUN_SHIM	:= $(BUILD)/lib/libosnic-run.so
 
 # osnic_xdp is the receive path, osnic_feed the sched_switch feed osnicd
 # attaches without sched_ext. osnic_pass (XDP_PASS) is no part of osnicd:
@@ -193,6 +194,7 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/require-root.sh "benchmarks" && BUILD=$(BUILD) bench/run.sh
+	$(Q)BUILD=$(BUILD) bench/nis.sh
 
 # libFuzzer targets: tests/fuzz/fuzz_X.c is linked with the library sources
 # it needs, instrumented (ASan, UBSan). Each runs FUZZ_TIME seconds from its
@@ -435,7 +437,7 @@ SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
 INSTALL		?= install
 
 INSTALL_SBIN	:= osnicd osnic-sched osnicctl
-INSTALL_BIN	:= osnic-demo-server osnic-demo-client osnic-loadgen
+INSTALL_BIN	:= osnic-demo-server osnic-demo-client osnic-loadgen osnic-run
 INSTALL_HDRS	:= osnic.h rpc.h xdr.h rpcmsg.h abi.h tirpc.h
 INSTALL_MAN	:= $(wildcard man/*.1 man/*.3 man/*.8)
 # osnic.pc names its directories relative to ${prefix} where they are under
@@ -444,7 +446,7 @@ PC_LIBDIR	= $(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))
 PC_INCLUDEDIR	= $(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))
 
 .PHONY: install uninstall
-install: $(addprefix $(BIN)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(LIBOSNIC) $(LIBOSNIC_SO)
+install: $(addprefix $(BIN)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(LIBOSNIC) $(LIBOSNIC_SO) $(RUN_SHIM)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) \
 		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(INCLUDEDIR)/osnic $(DESTDIR)$(SYSTEMDUNITDIR) \
@@ -455,6 +457,7 @@ install: $(addprefix $(BIN)/,$(INSTALL_SBIN) $(INSTALL_BIN)) $(LIBOSNIC) $(LIBOS
 	$(Q)ln -sf $(notdir $(LIBOSNIC_SO)) $(DESTDIR)$(LIBDIR)/$(LIBOSNIC_SONAME)
 	$(Q)ln -sf $(LIBOSNIC_SONAME) $(DESTDIR)$(LIBDIR)/libosnic.so
 	$(Q)$(INSTALL) -m 0644 $(LIBOSNIC) $(DESTDIR)$(LIBDIR)/
+	$(Q)$(INSTALL) -m 0755 $(RUN_SHIM) $(DESTDIR)$(LIBDIR)/
 	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(PC_LIBDIR)|' -e 's|@INCLUDEDIR@|$(PC_INCLUDEDIR)|' \
 		-e 's|@VERSION@|$(LIBOSNIC_MAJOR).$(LIBOSNIC_MINOR)|' lib/osnic.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/osnic.pc
 	$(Q)chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/osnic.pc
@@ -472,6 +475,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(BINDIR)/,$(INSTALL_BIN)) \
 		$(DESTDIR)$(LIBDIR)/$(notdir $(LIBOSNIC_SO)) $(DESTDIR)$(LIBDIR)/$(LIBOSNIC_SONAME) \
 		$(DESTDIR)$(LIBDIR)/libosnic.so $(DESTDIR)$(LIBDIR)/$(notdir $(LIBOSNIC)) \
+		$(DESTDIR)$(LIBDIR)/$(notdir $(RUN_SHIM)) \
 		$(DESTDIR)$(PKGCONFIGDIR)/osnic.pc \
 		$(addprefix $(DESTDIR)$(INCLUDEDIR)/osnic/,$(INSTALL_HDRS)) \
 		$(foreach m,$(INSTALL_MAN),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(m)))/$(notdir $(m))) \
@@ -482,3 +486,34 @@ $(RPCGEN_DIR) $(GEN) $(BIN) $(BUILD)/bpf $(BUILD)/scx $(BUILD)/tests $(OBJ)/sche
 	$(Q)mkdir -p $@
 
 -include $(shell find $(OBJ) -name '*.d' 2>/dev/null)
+
+# ---- osnic-run: unmodified libtirpc daemons through osnic (LD_PRELOAD) ------------
+# The shim is libosnic built position-independent with hidden symbols, plus
+# lib/run/; only the libtirpc entry points it takes over are exported.
+RUN_PIC_OBJS	:= $(patsubst %.c,$(OBJ)/run/%.o,$(LIB_SRCS) $(wildcard lib/run/*.c))
+all: $(RUN_SHIM) $(BIN)/osnic-run $(BIN)/osnic-nis-client $(BUILD)/tests/own_loop_server
+
+$(OBJ)/run/%.o: %.c $(wildcard include/osnic/*.h) | $(XDP_SKELS)
+	@mkdir -p $(dir $@)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+$(RUN_SHIM): $(RUN_PIC_OBJS)
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -shared -Wl,-z,defs -o $@ $^ $(LDLIBS_OSNIC) -ldl
+
+$(BIN)/osnic-run: scripts/osnic-run | $(BIN)
+	$(call msg,INSTALL,$@)
+	$(Q)install -m 755 $< $@
+
+# A NIS (YP) client that needs no ypbind: bench/nis.sh's load and
+# tests/integration/osnic_run.sh's lookups.
+$(BIN)/osnic-nis-client: $(OBJ)/bench/nis_client.o | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -ltirpc
+
+# A libtirpc server with a poll/select loop of its own, for the same test.
+$(BUILD)/tests/own_loop_server: $(OBJ)/tests/integration/own_loop_server.o | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -ltirpc

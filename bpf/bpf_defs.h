@@ -34,9 +34,4 @@
 /* Hop limit of the replies XDP sends itself (the kernel's default TTL). */
 #define OSNIC_REPLY_TTL	64
 
-#ifndef likely
-#define likely(x)	__builtin_expect(!!(x), 1)
-#define unlikely(x)	__builtin_expect(!!(x), 0)
-#endif
-
 #endif /* OSNIC_BPF_DEFS_H */

@@ -45,6 +45,17 @@ struct {
 	__type(value, struct osnic_vers_range);
 } osnic_prog_vers SEC(".maps");
 
+/*
+ * This host's unicast addresses (struct osnic_local_addr_key): a datagram on
+ * a served port is osnic's only when addressed to one of them.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, OSNIC_MAX_LOCAL_ADDRS);
+	__type(key, struct osnic_local_addr_key);
+	__type(value, __u32);
+} osnic_local_addrs SEC(".maps");
+
 /* ---- counters, written here; user space sums the per-CPU slots --------------- */
 
 struct {

@@ -101,4 +101,32 @@ static __always_inline __u32 osnic_tid_worker(__u32 tid)
 	return id;
 }
 
+/*
+ * The worker id in slot i of a service's worker list, or 0 when the slot
+ * is stale: its worker left, and the id is unused or serves another service.
+ */
+static __always_inline __u32 osnic_svc_worker_at(const struct osnic_service *svc, __u32 svc_id,
+						 __u32 i)
+{
+	struct osnic_worker *w;
+	__u32 id;
+
+	if (i >= OSNIC_MAX_SVC_WORKERS)
+		return 0;
+	id = svc->workers[i];
+	w = bpf_map_lookup_elem(&osnic_workers, &id);
+	return w && w->service_id == svc_id ? id : 0;
+}
+
+/*
+ * For each live worker of service svc_id (svc its osnic_services entry): id
+ * takes the worker ids of svc->workers[0, nworkers), stale slots skipped.
+ * nworkers is read once; continue and break work as in a for loop.
+ */
+#define osnic_for_each_svc_worker(svc, svc_id, id)                                    \
+	for (__u32 __osnic_i = 0, __osnic_n = (svc)->nworkers, id;                    \
+	     __osnic_i < OSNIC_MAX_SVC_WORKERS && __osnic_i < __osnic_n; __osnic_i++) \
+		if (!(id = osnic_svc_worker_at((svc), (svc_id), __osnic_i))) {        \
+		} else
+
 #endif /* OSNIC_BPF_MAPS_SHARED_H */

@@ -4,7 +4,10 @@
  * the NIC that decodes ONC RPC calls and hands them to worker threads.
  *
  * Frames that are not UDP to a port osnic serves go to the kernel
- * unchanged. On a served port every datagram must be an RPC call: a
+ * unchanged, and so do datagrams on a served port that are not addressed to
+ * one of this host's unicast addresses (osnic_local_addrs): forwarded,
+ * bridged or promiscuously received traffic for other hosts, broadcasts and
+ * multicasts. On a served port every datagram for us must be an RPC call: a
  * malformed one is dropped and counted; one osnic cannot serve as asked
  * (unknown program, version or procedure, wrong RPC version, unserved
  * credential flavor) and the NULLPROC ping are answered right here with
@@ -139,6 +142,21 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 	int why;
 
 	why = rpc_parse_call(ctx, m, &call);
+	/*
+	 * A credential the ring cannot carry whole, for a server that judges
+	 * calls itself (prog and vers are parsed before any credential check).
+	 */
+	if ((!why && call.cred_flavor != RPC_AUTH_NONE) || why == OSNIC_RX_RPC_AUTH_ERROR ||
+	    why == OSNIC_RX_RPC_BAD_AUTH) {
+		key.prog = call.prog;
+		key.vers = call.vers;
+		svc_id = bpf_map_lookup_elem(&osnic_svc_index, &key);
+		svc = svc_id && *svc_id ? bpf_map_lookup_elem(&osnic_services, svc_id) : NULL;
+		if (svc && (svc->flags & OSNIC_SVC_F_ALL_PROCS)) {
+			count_rx(OSNIC_RX_RPC_AUTH_PASS);
+			return XDP_PASS;
+		}
+	}
 	if (why == OSNIC_RX_RPC_VERS_MISMATCH) {
 		rpc_reply_rpc_mismatch(&a->r);
 		a->counter = why;
@@ -164,6 +182,9 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 	ss = svc_stats(*svc_id);
 	if (ss)
 		ss->calls++;
+	/* The server answers every procedure itself, NULLPROC included. */
+	if (svc->flags & OSNIC_SVC_F_ALL_PROCS)
+		goto deliver;
 	/* Every program has a NULLPROC (RFC 5531); answering it wakes no one. */
 	if (call.proc == 0) {
 		if (ss)
@@ -175,12 +196,40 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 			ss->proc_unavail++;
 		return answer_accept_stat(a, RPC_PROC_UNAVAIL, OSNIC_RX_RPC_PROC_UNAVAIL);
 	}
+deliver:
 	if (call.args_len > OSNIC_MAX_INLINE_ARGS) {
 		/* The worker serves such calls from its UDP socket. */
 		count_rx(OSNIC_RX_RPC_TOO_BIG);
 		return XDP_PASS;
 	}
 	return deliver_call(ctx, m, &call, svc, *svc_id, ss, a);
+}
+
+/*
+ * Is the datagram addressed to one of this host's unicast addresses? One
+ * hash lookup; broadcast and multicast destinations are never in the map.
+ */
+static __always_inline bool dest_is_local(struct xdp_md *ctx, const struct pkt_meta *m)
+{
+	void *end = (void *)(long)ctx->data_end;
+	struct osnic_local_addr_key key = {};
+
+	if (m->l3_proto == ETH_P_IP) {
+		struct iphdr *iph = m->l3;
+
+		if ((void *)(iph + 1) > end)
+			return false;
+		key.family = AF_INET;
+		__builtin_memcpy(key.addr, &iph->daddr, sizeof(iph->daddr));
+	} else {
+		struct ipv6hdr *ip6h = m->l3;
+
+		if ((void *)(ip6h + 1) > end)
+			return false;
+		key.family = AF_INET6;
+		__builtin_memcpy(key.addr, &ip6h->daddr, sizeof(ip6h->daddr));
+	}
+	return bpf_map_lookup_elem(&osnic_local_addrs, &key) != NULL;
 }
 
 static __always_inline int serve_rpc_call(struct xdp_md *ctx, const struct pkt_meta *m)
@@ -219,6 +268,11 @@ int osnic_xdp_rx(struct xdp_md *ctx)
 	port = m.dport;
 	if (!bpf_map_lookup_elem(&osnic_listen, &port)) {
 		count_rx(OSNIC_RX_NOT_LISTENED);
+		return XDP_PASS;
+	}
+	if (!dest_is_local(ctx, &m)) {
+		/* Another host's traffic: the kernel forwards or drops it. */
+		count_rx(OSNIC_RX_NOT_LOCAL);
 		return XDP_PASS;
 	}
 	return serve_rpc_call(ctx, &m);

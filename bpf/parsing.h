@@ -23,8 +23,6 @@ struct hdr_cursor {
 /* The parsed L3/L4 view of one frame. */
 struct pkt_meta {
 	__u16 l3_proto;		/* ETH_P_IP or ETH_P_IPV6, host order */
-	__u16 vlan_tci;		/* 0 when untagged */
-	__u8 vlan;		/* 1 when one VLAN tag was present */
 	__u8 l4_proto;
 	__u16 dport;		/* host order */
 	__u16 sport;		/* host order */
@@ -51,8 +49,6 @@ static __always_inline int parse_ethhdr(struct hdr_cursor *c, struct pkt_meta *m
 		if ((void *)(vh + 1) > c->end)
 			return -1;
 		c->pos = vh + 1;
-		m->vlan = 1;
-		m->vlan_tci = bpf_ntohs(vh->h_vlan_TCI);
 		proto = bpf_ntohs(vh->h_vlan_encapsulated_proto);
 	}
 	m->l3_proto = proto;

@@ -6,7 +6,7 @@
  * ring's own 8-byte record header) followed by the XDR arguments, rounded up
  * to whole 64-byte lines so that every record starts on a cache line. The
  * verifier needs reserve sizes it knows, so a call takes the smallest of the
- * OSNIC_REC_CLASSES that holds it, one branch per class.
+ * size classes (OSNIC_REC_CLASS_LIST) that holds it, one branch per class.
  *
  * The record is submitted with flags 0: the kernel then wakes the worker
  * only when it had consumed everything before this record, i.e. when it is
@@ -24,8 +24,32 @@
 
 _Static_assert(sizeof(struct osnic_call_desc) <= OSNIC_ARGS_OFF,
 	       "the call descriptor must fit in the record's first line");
-_Static_assert(OSNIC_REC_MAX_LINES == 24 && REC_ARGS_MAX(24) == OSNIC_MAX_INLINE_ARGS,
-	       "ring_write_call() has one branch per OSNIC_REC_CLASSES entry");
+
+/*
+ * Reserve a record of `lines` lines, one of the size classes, with one
+ * branch per class; NULL when lines is no class or the ring has no room.
+ */
+static __always_inline void *ring_reserve_lines(void *ring, __u32 lines, __u64 flags)
+{
+	void *rec;
+
+#define RING_RESERVE_IF(n)                                                 \
+	if (lines == (n))                                                  \
+		rec = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(n), flags); \
+	else
+	OSNIC_REC_CLASS_LIST(RING_RESERVE_IF)
+		rec = NULL;
+#undef RING_RESERVE_IF
+	return rec;
+}
+
+/* Whether `lines` is one of the size classes. */
+static __always_inline bool ring_is_class(__u32 lines)
+{
+#define RING_IS_CLASS(n) || lines == (n)
+	return 0 OSNIC_REC_CLASS_LIST(RING_IS_CLASS);
+#undef RING_IS_CLASS
+}
 
 static __always_inline void ring_fill_desc(struct xdp_md *ctx, struct osnic_call_desc *d,
 					   const struct pkt_meta *m,
@@ -81,24 +105,15 @@ static __always_inline int ring_write_call(struct xdp_md *ctx, void *ring,
 
 	/* Keep len one value the verifier bounds, not clang's rewrite of it. */
 	barrier_var(len);
-	if (len <= REC_ARGS_MAX(2)) {
-		d = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(2), 0);
-		lines = 2;
-	} else if (len <= REC_ARGS_MAX(4)) {
-		d = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(4), 0);
-		lines = 4;
-	} else if (len <= REC_ARGS_MAX(8)) {
-		d = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(8), 0);
-		lines = 8;
-	} else if (len <= REC_ARGS_MAX(16)) {
-		d = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(16), 0);
-		lines = 16;
-	} else if (len <= REC_ARGS_MAX(24)) {
-		d = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(24), 0);
-		lines = 24;
-	} else {
+	/* The smallest class that holds the arguments. */
+#define RING_RESERVE_FITTING(n)                                      \
+	if (len <= REC_ARGS_MAX(n)) {                                \
+		d = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(n), 0); \
+		lines = (n);                                         \
+	} else
+	OSNIC_REC_CLASS_LIST(RING_RESERVE_FITTING)
 		return -E2BIG;
-	}
+#undef RING_RESERVE_FITTING
 	if (!d)
 		return -ENOSPC;
 

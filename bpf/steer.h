@@ -33,24 +33,15 @@ static __always_inline __u32 steer_pick_worker(const struct osnic_service *svc, 
 					       bool *idle, bool *full)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
-	__u32 nworkers = svc->nworkers;
 	__u64 depth = svc->depth_lines;
 	__u32 sleeping = 0, shortest = 0;
 	__u64 shortest_bytes = ~0ULL;
 
-	for (__u32 i = 0; i < OSNIC_MAX_SVC_WORKERS; i++) {
+	osnic_for_each_svc_worker(svc, svc_id, id) {
 		struct osnic_worker_sched *ws;
-		struct osnic_worker *w;
-		__u32 id;
 		__u64 queued;
 		void *ring;
 
-		if (i >= nworkers)
-			break;
-		id = svc->workers[i];
-		w = bpf_map_lookup_elem(&osnic_workers, &id);
-		if (!w || w->service_id != svc_id)
-			continue;
 		ring = bpf_map_lookup_elem(&osnic_rings, &id);
 		if (!ring)
 			continue;

@@ -9,6 +9,16 @@
  * delivers nothing from anyone else; a process of another user could still
  * hold that port id when osnicd is not running, so answers must carry the
  * kernel-verified credentials of uid 0.
+ *
+ * In a user namespace that does not map uid 0 (unshare -Ur, a rootless
+ * container), the kernel shows osnicd's uid as the overflow uid (65534),
+ * as it shows every other unmapped uid: 65534 alone proves nothing. In any
+ * user namespace but one whose uids read as the kernel's (the initial one),
+ * an answer counts only if its kernel-verified pid is osnicd's: the pid file
+ * osnicd writes for this network namespace in OSNIC_RUN_DIR (root's, 0755:
+ * nobody else writes there) names that pid and its start time, which must
+ * match /proc/PID/stat (a pid reused after osnicd died has another). The
+ * pid must be visible here: the application shares osnicd's pid namespace.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -17,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,6 +139,122 @@ static struct nlmsghdr *ctl_msg(struct osnic_ctl *ctl, uint8_t cmd, bool dump)
 	return osnic_nl_put_header(ctl->tx, cmd, flags, ++ctl->seq, ctl->portid);
 }
 
+/* The kernel's overflow uid: what an unmapped uid reads as. */
+static unsigned int overflow_uid(void)
+{
+	unsigned int v = 65534;
+	FILE *f = fopen("/proc/sys/kernel/overflowuid", "re");
+
+	if (f) {
+		if (fscanf(f, "%u", &v) != 1)
+			v = 65534;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * How uid 0 of the namespace above reads in this process's user namespace:
+ * *root gets it, or -1 if that namespace does not map it. Returns true if
+ * the map is the identity of all uids, as in the initial namespace (only a
+ * namespace whose parents all map every uid can have it: uids read as the
+ * kernel's there).
+ */
+static bool uid_map_identity(long long *root)
+{
+	unsigned long long in, out, count;
+	unsigned int lines = 0;
+	bool identity = false;
+	FILE *f = fopen("/proc/self/uid_map", "re");
+
+	*root = -1;
+	if (!f)
+		return false;
+	while (fscanf(f, "%llu %llu %llu", &in, &out, &count) == 3) {
+		lines++;
+		if (out == 0 && count)
+			*root = in;
+		identity = in == 0 && out == 0 && count == 4294967295ULL;
+	}
+	fclose(f);
+	return lines == 1 && identity;
+}
+
+static int proc_start_time(pid_t pid, unsigned long long *start)
+{
+	char path[64], buf[1024], *p;
+	size_t n;
+	FILE *f;
+	int i;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* comm may hold spaces and parentheses: count from the last ')'. */
+	p = strrchr(buf, ')');
+	for (i = 3; i <= 22 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EIO;
+	*start = strtoull(p, NULL, 10);
+	return 0;
+}
+
+/*
+ * Whether the answer is osnicd's (see the top of this file): uid 0 where
+ * uids read as the kernel's; in any other user namespace, the overflow uid
+ * (or the uid that root reads as there) and, in any case, the pid and start
+ * time of osnicd's pid file. 0, or -EPERM with the reason in ctl->ext.
+ */
+static int ctl_check_sender(struct osnic_ctl *ctl, const struct ucred *cred)
+{
+	unsigned long long start = 0, now = 0;
+	char path[128];
+	long long root;
+	struct stat st;
+	int pid = 0;
+	FILE *f;
+
+	if (uid_map_identity(&root)) {
+		if (cred->uid == 0)
+			return 0;
+		return ctl_fail(ctl, -EPERM,
+				"port id %#x is held by pid %d of uid %u, not by osnicd (uid 0)",
+				ctl->daemon, cred->pid, cred->uid);
+	}
+	if (cred->uid != overflow_uid() && (long long)cred->uid != root)
+		return ctl_fail(ctl, -EPERM,
+				"port id %#x is held by pid %d of uid %u of this user namespace, "
+				"not by osnicd (uid 0, unmapped here)",
+				ctl->daemon, cred->pid, cred->uid);
+	if (cred->pid <= 0)
+		return ctl_fail(ctl, -EPERM,
+				"osnicd's pid is not visible in this pid namespace: share osnicd's "
+				"pid namespace to use osnic from a user namespace");
+	if (stat("/proc/self/ns/net", &st))
+		return ctl_fail(ctl, -EPERM, "/proc/self/ns/net: %s", strerror(errno));
+	snprintf(path, sizeof(path), OSNIC_PID_FILE_FMT, (unsigned long long)st.st_ino);
+	f = fopen(path, "re");
+	if (!f)
+		return ctl_fail(ctl, -EPERM,
+				"an answer from pid %d of an unmapped uid, and no %s (%s) to tell "
+				"whether that is osnicd",
+				cred->pid, path, strerror(errno));
+	if (fscanf(f, "%d %llu", &pid, &start) != 2)
+		pid = 0;
+	fclose(f);
+	if (pid != cred->pid || proc_start_time(pid, &now) || now != start)
+		return ctl_fail(ctl, -EPERM,
+				"port id %#x is held by pid %d of an unmapped uid, not by osnicd "
+				"(%s names pid %d)",
+				ctl->daemon, cred->pid, path, pid);
+	return 0;
+}
+
 /* Receive one datagram from osnicd; check who sent it. Returns its length. */
 static ssize_t ctl_recv(struct osnic_ctl *ctl)
 {
@@ -161,10 +288,8 @@ static ssize_t ctl_recv(struct osnic_ctl *ctl)
 	if (!cred)
 		return ctl_fail(ctl, -EPERM, "answer on port id %#x without credentials",
 				ctl->daemon);
-	if (cred->uid != 0)
-		return ctl_fail(ctl, -EPERM,
-				"port id %#x is held by pid %d of uid %u, not by osnicd (uid 0)",
-				ctl->daemon, cred->pid, cred->uid);
+	if (ctl_check_sender(ctl, cred))
+		return ctl->ext.err;
 	return n;
 }
 
@@ -595,36 +720,11 @@ int osnic_ctl_sched_set(struct osnic_ctl *ctl, int enable, struct osnic_ctl_sche
 	return ctl_transact(ctl, nlh, sched_info_cb, info);
 }
 
-/* In the order of struct osnic_sched_stats. */
-static const char *const sched_counter_names[] = {
-	"select_cpu",
-	"local_direct",
-	"enqueued",
-	"dispatched",
-	"dispatch_empty",
-	"wakeups",
-	"running",
-	"enabled_tasks",
-	"worker_state_updates",
-	"worker_placed_rx_cpu",
-	"worker_rx_preempts",
-	"worker_rx_head",
-	"worker_placed_idle",
-	"worker_enqueued",
-	"worker_dispatches",
-	"worker_kept",
-	"backlog_high",
-	"kicks",
-	"tick_yields",
-	"idle_kicks",
-	"kthread_local",
-	"limit_deferrals",
-	"limit_overrides",
-	"starved_shared",
-	"no_task_ctx",
-};
-_Static_assert(sizeof(sched_counter_names) / sizeof(sched_counter_names[0]) ==
-		       sizeof(struct osnic_sched_stats) / sizeof(__u64),
+/* In the order of struct osnic_sched_stats: the list that makes it. */
+#define SCHED_COUNTER_NAME(name) #name,
+static const char *const sched_counter_names[] = { OSNIC_SCHED_STAT_LIST(SCHED_COUNTER_NAME) };
+#undef SCHED_COUNTER_NAME
+_Static_assert(sizeof(sched_counter_names) / sizeof(sched_counter_names[0]) == OSNIC_SCHED_NSTATS,
 	       "sched_counter_names must name every field of struct osnic_sched_stats");
 
 const char *osnic_ctl_sched_counter_name(unsigned int counter)
@@ -634,29 +734,11 @@ const char *osnic_ctl_sched_counter_name(unsigned int counter)
 	return sched_counter_names[counter];
 }
 
-static const char *const rx_counter_names[OSNIC_RX__MAX] = {
-	[OSNIC_RX_PACKETS] = "packets",
-	[OSNIC_RX_NOT_IP] = "not_ip",
-	[OSNIC_RX_NOT_UDP] = "not_udp",
-	[OSNIC_RX_MALFORMED] = "malformed",
-	[OSNIC_RX_FRAGMENT] = "fragment",
-	[OSNIC_RX_UDP] = "udp",
-	[OSNIC_RX_NOT_LISTENED] = "not_listened",
-	[OSNIC_RX_RPC_SHORT] = "rpc_short",
-	[OSNIC_RX_RPC_NOT_CALL] = "rpc_not_call",
-	[OSNIC_RX_RPC_BAD_AUTH] = "rpc_bad_auth",
-	[OSNIC_RX_RPC_TOO_BIG] = "rpc_too_big",
-	[OSNIC_RX_RPC_VERS_MISMATCH] = "rpc_vers_mismatch",
-	[OSNIC_RX_RPC_PROG_UNAVAIL] = "rpc_prog_unavail",
-	[OSNIC_RX_RPC_PROG_MISMATCH] = "rpc_prog_mismatch",
-	[OSNIC_RX_RPC_PROC_UNAVAIL] = "rpc_proc_unavail",
-	[OSNIC_RX_RPC_NULLPROC] = "rpc_nullproc",
-	[OSNIC_RX_RPC_DELIVERED] = "rpc_delivered",
-	[OSNIC_RX_RPC_NO_WORKER] = "rpc_no_worker",
-	[OSNIC_RX_RPC_RING_FULL] = "rpc_ring_full",
-	[OSNIC_RX_TX_ERROR] = "tx_error",
-	[OSNIC_RX_RPC_AUTH_ERROR] = "rpc_auth_error",
-};
+#define RX_COUNTER_NAME(NAME, name) [OSNIC_RX_##NAME] = #name,
+static const char *const rx_counter_names[] = { OSNIC_RX_COUNTER_LIST(RX_COUNTER_NAME) };
+#undef RX_COUNTER_NAME
+_Static_assert(sizeof(rx_counter_names) / sizeof(rx_counter_names[0]) == OSNIC_RX__MAX,
+	       "rx_counter_names must name every enum osnic_rx_counter");
 
 const char *osnic_ctl_rx_counter_name(unsigned int counter)
 {

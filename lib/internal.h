@@ -43,6 +43,8 @@ struct osnic_svc {
 	int family;			/* of its sockets: AF_INET6 (dual stack) or AF_INET */
 	struct osnic_proc procs[OSNIC_MAX_PROCS];	/* by number; handler NULL: none */
 	uint64_t proc_mask;
+	/* When its handler is set: serves every procedure without its own (osnic-run). */
+	struct osnic_proc any_proc;
 	void *data;
 	uint32_t reply_max;
 	bool no_gso;

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,20 @@ _Static_assert(sizeof(struct osnic_svc_stats) == (__OSNIC_SSTAT_MAX - 1) * sizeo
 	       "OSNIC_A_SVC_STATS must name every field of struct osnic_svc_stats");
 _Static_assert(sizeof(struct osnic_worker_stats) == (__OSNIC_WSTAT_MAX - 1) * sizeof(__u64),
 	       "OSNIC_A_WORKER_STATS must name every field of struct osnic_worker_stats");
+
+/* Attribute type n + 1 carries field n, in order. */
+#define SSTAT_AT(NAME, name)                                             \
+	_Static_assert(offsetof(struct osnic_svc_stats, name) ==         \
+			       (OSNIC_SSTAT_##NAME - 1) * sizeof(__u64), \
+		       "OSNIC_SSTAT_" #NAME " must carry field " #name);
+OSNIC_SVC_STAT_LIST(SSTAT_AT)
+#undef SSTAT_AT
+#define WSTAT_AT(NAME, name)                                             \
+	_Static_assert(offsetof(struct osnic_worker_stats, name) ==      \
+			       (OSNIC_WSTAT_##NAME - 1) * sizeof(__u64), \
+		       "OSNIC_WSTAT_" #NAME " must carry field " #name);
+OSNIC_WORKER_STAT_LIST(WSTAT_AT)
+#undef WSTAT_AT
 
 #define OSNIC_RING_PATH_MAX 128
 
@@ -129,18 +144,53 @@ int osnic_nl_portid_path(char *path)
 	return 0;
 }
 
-static bool root_only(int fd, mode_t type)
+/*
+ * The uid root reads as here: 0, or in a user namespace that does not map
+ * it, the overflow uid (as every unmapped uid does; /run/osnic is root's and
+ * only root creates files in /run, so there it can only be root).
+ */
+static bool is_root_uid(uid_t uid)
+{
+	unsigned long first = 1, lower = 1, count = 0, overflow = 65534;
+	FILE *f;
+
+	if (uid == 0)
+		return true;
+	f = fopen("/proc/self/uid_map", "re");
+	if (f) {
+		if (fscanf(f, "%lu %lu %lu", &first, &lower, &count) != 3)
+			count = 0;
+		fclose(f);
+	}
+	if (first == 0 && lower == 0 && count == 4294967295UL)
+		return false;	/* the initial user namespace: root is 0 */
+	f = fopen("/proc/sys/kernel/overflowuid", "re");
+	if (f) {
+		if (fscanf(f, "%lu", &overflow) != 1)
+			overflow = 65534;
+		fclose(f);
+	}
+	return uid == overflow;
+}
+
+static bool root_only(int fd, mode_t type, uid_t *owner)
 {
 	struct stat st;
 
-	return !fstat(fd, &st) && (st.st_mode & S_IFMT) == type && st.st_uid == 0 &&
-	       !(st.st_mode & 022);
+	if (fstat(fd, &st) || (st.st_mode & S_IFMT) != type || (st.st_mode & 022))
+		return false;
+	if (owner && *owner != (uid_t)-1)
+		return st.st_uid == *owner;
+	if (owner)
+		*owner = st.st_uid;
+	return is_root_uid(st.st_uid);
 }
 
 uint32_t osnic_nl_daemon_portid(char *path)
 {
 	char buf[OSNIC_NL_PORTID_PATH_MAX], num[32], *end;
 	uint32_t portid = OSNIC_NL_PORTID;
+	uid_t owner = (uid_t)-1;
 	unsigned long v;
 	int dfd, fd = -1;
 	ssize_t n;
@@ -152,12 +202,12 @@ uint32_t osnic_nl_daemon_portid(char *path)
 	dfd = open(OSNIC_NL_PORTID_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0)
 		return portid;
-	if (root_only(dfd, S_IFDIR))
+	if (root_only(dfd, S_IFDIR, &owner))
 		fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	close(dfd);
 	if (fd < 0)
 		return portid;
-	if (root_only(fd, S_IFREG) && (n = read(fd, num, sizeof(num) - 1)) > 0) {
+	if (root_only(fd, S_IFREG, &owner) && (n = read(fd, num, sizeof(num) - 1)) > 0) {
 		num[n] = '\0';
 		errno = 0;
 		v = strtoul(num, &end, 0);

@@ -186,6 +186,7 @@ int osnic_register(struct osnic *ctx, const struct osnic_service_def *def,
 		return -EINVAL;
 	if (def->poll_us > OSNIC_POLL_US_MAX)
 		return -EINVAL;
+	osnic__set_errmsg(ctx, NULL);
 	svc = calloc(1, sizeof(*svc));
 	if (!svc)
 		return -ENOMEM;
@@ -229,7 +230,7 @@ int osnic_register(struct osnic *ctx, const struct osnic_service_def *def,
 	if (!def->no_rpcbind) {
 		err = osnic__rpcbind_set(svc->prog, svc->vers, svc->port);
 		if (err) {
-			osnic__set_errmsg(ctx, "rpcbind registration (pmap_set) failed: "
+			osnic__set_errmsg(ctx, "rpcbind registration (rpcb_set) failed: "
 					       "is rpcbind running?");
 			goto err_ctl;
 		}

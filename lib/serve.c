@@ -55,6 +55,8 @@ static ssize_t run_call(struct osnic_svc *svc, struct osnic_call *call, const ui
 	call->data = svc->data;
 	if (call->proc < OSNIC_MAX_PROCS && svc->procs[call->proc].handler)
 		p = &svc->procs[call->proc];
+	else if (svc->any_proc.handler)
+		p = &svc->any_proc;
 	if (!p) {
 		/* Every program answers NULLPROC, even without a handler for it. */
 		if (call->proc == 0) {

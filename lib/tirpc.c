@@ -21,8 +21,19 @@
 #include <osnic/abi.h>
 #include <osnic/rpcmsg.h>
 
+/*
+ * libtirpc's private SVCXPRT_EXT, which its svc and auth code reach through
+ * xp_p3 on every transport: the adapter's transport carries a zeroed one so
+ * that none of that code can dereference NULL.
+ */
+struct tirpc_xprt_ext {
+	int xp_flags;
+	SVCAUTH xp_auth;
+};
+
 struct tirpc_call {
 	SVCXPRT xprt;			/* first: the ops get &xprt */
+	struct tirpc_xprt_ext ext;
 	struct xdr_dec *args;
 	struct xdr_enc *res;
 	int verdict;
@@ -169,6 +180,7 @@ int osnic_tirpc_handler(const struct osnic_call *call, struct xdr_dec *args,
 									    : sizeof(tc.xprt.xp_raddr);
 	memcpy(&tc.xprt.xp_raddr, &call->client, tc.xprt.xp_addrlen);
 	tc.xprt.xp_p1 = &tc;
+	tc.xprt.xp_p3 = &tc.ext;
 
 	memset(&req, 0, sizeof(req));
 	req.rq_prog = call->prog;

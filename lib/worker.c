@@ -37,6 +37,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -338,11 +339,28 @@ static int worker_attach(struct osnic_svc_worker *w)
 		return err;
 
 	w->ring_fd = bpf_obj_get(w->ring_path);
-	if (w->ring_fd < 0)
-		return -errno;
-	err = osnic_ring_map(&w->ring, w->ring_fd);
-	if (err)
+	if (w->ring_fd < 0) {
+		char msg[PATH_MAX + 256];
+
+		err = -errno;
+		snprintf(msg, sizeof(msg), "opening the ring %s as uid %u: %s%s", w->ring_path,
+			 (unsigned int)geteuid(), strerror(-err),
+			 err == -EACCES || err == -EPERM ?
+				 " (the pin and every directory above it must let this uid in)" :
+			 err == -ENOENT ?
+				 " (not in this mount namespace? osnicd pins it in its own)" :
+				 "");
+		osnic__set_errmsg(ctx, msg);
 		return err;
+	}
+	err = osnic_ring_map(&w->ring, w->ring_fd);
+	if (err) {
+		char msg[PATH_MAX + 256];
+
+		snprintf(msg, sizeof(msg), "mapping the ring %s: %s", w->ring_path, strerror(-err));
+		osnic__set_errmsg(ctx, msg);
+		return err;
+	}
 	w->ring_mapped = true;
 	return epoll_add(w->epoll_fd, w->ring_fd, EV_RING);
 }
@@ -421,6 +439,8 @@ int osnic_worker_create(struct osnic_svc *svc, struct osnic_svc_worker **out)
 
 	if (!svc || !out)
 		return -EINVAL;
+	/* An earlier call's message (rpcbind, say) must not explain this one. */
+	osnic__set_errmsg(svc->ctx, NULL);
 	w = calloc(1, sizeof(*w));
 	if (!w)
 		return -ENOMEM;

@@ -118,8 +118,10 @@ const char *osnic_sched_exit_kind_name(long long kind);
  * part above.
  *
  * Everything is pinned under OSNIC_PIN_DIR: one file per map (named as the
- * map), the program as osnic_xdp_rx, each worker's ring as ring_<id> (not
- * ring.<id>: bpffs refuses dots in names), and osnicd's own state maps. A later osnic_xdp_load() re-adopts the pinned
+ * map), the program as osnic_xdp_rx, and osnicd's own state maps; each
+ * worker's ring is pinned as OSNIC_RING_DIR/ring_<id> (not ring.<id>: bpffs
+ * refuses dots in names), in a bpffs of osnicd's own that applications can
+ * reach where /sys/fs/bpf is 0700. A later osnic_xdp_load() re-adopts the pinned
  * maps, so osnicd can restart without disturbing traffic; the XDP program
  * stays attached through libxdp's own pins until it is detached.
  */
@@ -136,6 +138,7 @@ enum osnic_xdp_map_id {
 	OSNIC_MAP_LISTEN,	/* osnic_listen */
 	OSNIC_MAP_SVC_INDEX,	/* osnic_svc_index */
 	OSNIC_MAP_PROG_VERS,	/* osnic_prog_vers */
+	OSNIC_MAP_LOCAL_ADDRS,	/* osnic_local_addrs */
 	OSNIC_MAP_SERVICES,	/* osnic_services */
 	OSNIC_MAP_WORKERS,	/* osnic_workers */
 	OSNIC_MAP_RINGS,	/* osnic_rings */
@@ -195,7 +198,8 @@ struct osnic_xdp_loader *osnic_xdp_load(const struct osnic_xdp_opts *opts);
 
 /*
  * Free the loader. cleanup: also detach the program from every interface
- * and remove everything under OSNIC_PIN_DIR (maps, program, rings, state).
+ * and remove everything under OSNIC_PIN_DIR (maps, program, state) and the
+ * rings under OSNIC_RING_DIR, which is unmounted.
  */
 void osnic_xdp_unload(struct osnic_xdp_loader *l, bool cleanup);
 
@@ -227,7 +231,7 @@ int osnic_xdp_iface_current(const struct osnic_xdp_loader *l, const struct osnic
 
 /*
  * A worker's ring: a BPF_MAP_TYPE_RINGBUF of OSNIC_RING_BYTES, put in
- * osnic_rings at worker_id and pinned as OSNIC_PIN_DIR/ring_<id>, owned by
+ * osnic_rings at worker_id and pinned as OSNIC_RING_DIR/ring_<id>, owned by
  * uid:gid with mode 0600. path (may be NULL) receives the pin's path.
  */
 int osnic_xdp_ring_create(struct osnic_xdp_loader *l, uint32_t worker_id, uid_t uid,

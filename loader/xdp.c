@@ -57,6 +57,8 @@ static struct bpf_map *xdp_map(const struct osnic_xdp *skel, enum osnic_xdp_map_
 		return skel->maps.osnic_svc_index;
 	case OSNIC_MAP_PROG_VERS:
 		return skel->maps.osnic_prog_vers;
+	case OSNIC_MAP_LOCAL_ADDRS:
+		return skel->maps.osnic_local_addrs;
 	case OSNIC_MAP_SERVICES:
 		return skel->maps.osnic_services;
 	case OSNIC_MAP_WORKERS:
@@ -117,6 +119,52 @@ int osnic_bpffs_mount(const char *dir)
 	return 0;
 }
 
+/* Remove the files under dir whose names start with prefix ("": all). */
+static void unlink_under(const char *dir, const char *prefix)
+{
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") &&
+		    !strncmp(de->d_name, prefix, strlen(prefix)))
+			unlinkat(dirfd(d), de->d_name, 0);
+	closedir(d);
+}
+
+/*
+ * OSNIC_RUN_DIR, root's and 0755 (the pid file there is trusted because
+ * nobody else can write it), and the bpffs of the rings below it, 0755 so
+ * that every application reaches its own ring (each ring is 0600).
+ */
+static int rings_mount(void)
+{
+	struct stat st;
+	int err;
+
+	if (mkdir(OSNIC_RUN_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	if (lstat(OSNIC_RUN_DIR, &st))
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	if ((st.st_uid || st.st_gid) && chown(OSNIC_RUN_DIR, 0, 0))
+		return -errno;
+	if ((st.st_mode & 07777) != 0755 && chmod(OSNIC_RUN_DIR, 0755))
+		return -errno;
+	err = osnic_bpffs_mount(OSNIC_RING_DIR);
+	if (err)
+		return err;
+	if (chown(OSNIC_RING_DIR, 0, 0) || chmod(OSNIC_RING_DIR, 0755))
+		return -errno;
+	/* Rings pinned beside the maps by an older osnicd. */
+	unlink_under(OSNIC_PIN_DIR, "ring_");
+	return 0;
+}
+
 static int pin_path(char *buf, size_t len, const char *name)
 {
 	if (snprintf(buf, len, "%s/%s", OSNIC_PIN_DIR, name) >= (int)len)
@@ -173,6 +221,9 @@ struct osnic_xdp_loader *osnic_xdp_load(const struct osnic_xdp_opts *opts)
 		err = -errno;
 		goto cleanup;
 	}
+	err = rings_mount();
+	if (err)
+		goto cleanup;
 	l->skel = osnic_xdp__open();
 	if (!l->skel) {
 		err = -errno;
@@ -223,20 +274,20 @@ int osnic_xdp_map_fd(const struct osnic_xdp_loader *l, enum osnic_xdp_map_id id)
 	return bpf_map__fd(xdp_map(l->skel, id));
 }
 
-/* Remove every file under OSNIC_PIN_DIR (all of them are osnic's), then the dir. */
+/*
+ * Remove every file under OSNIC_PIN_DIR (all of them are osnic's), then the
+ * dir; the rings, then their bpffs (the directories under /run stay: another
+ * osnicd, of another mount namespace, may be mounting there right now).
+ */
 static void unpin_all(void)
 {
-	struct dirent *de;
-	DIR *dir;
+	struct statfs st;
 
-	dir = opendir(OSNIC_PIN_DIR);
-	if (!dir)
-		return;
-	while ((de = readdir(dir)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			unlinkat(dirfd(dir), de->d_name, 0);
-	closedir(dir);
+	unlink_under(OSNIC_PIN_DIR, "");
 	rmdir(OSNIC_PIN_DIR);
+	unlink_under(OSNIC_RING_DIR, "ring_");
+	if (statfs(OSNIC_RING_DIR, &st) == 0 && st.f_type == BPF_FS_MAGIC)
+		umount2(OSNIC_RING_DIR, MNT_DETACH);
 }
 
 void osnic_xdp_unload(struct osnic_xdp_loader *l, bool cleanup)
@@ -465,7 +516,7 @@ int osnic_xdp_detach(int ifindex)
 
 int osnic_xdp_ring_path(uint32_t worker_id, char *path, size_t path_len)
 {
-	if (snprintf(path, path_len, "%s/ring_%u", OSNIC_PIN_DIR, worker_id) >= (int)path_len)
+	if (snprintf(path, path_len, "%s/ring_%u", OSNIC_RING_DIR, worker_id) >= (int)path_len)
 		return -ENAMETOOLONG;
 	return 0;
 }

@@ -12,15 +12,31 @@
  *   a task's vtime advances by the time it ran, scaled by its weight; the
  *   task with the smallest vtime runs next; a task that slept long comes
  *   back with at most one slice of credit.
- * - A worker with pending calls (its ring is not empty) comes first. Woken
- *   for a call, it goes to the CPU that received the call (XDP records it
- *   in osnic_worker_rx) when that CPU is idle or runs ordinary user work,
- *   which it then preempts, or a kernel thread or a task of a higher class
- *   (RT), behind which it goes first in line; else to an idle CPU; else it
- *   waits in the priority queue, which every CPU serves before the fair
- *   one, and which ends the slice of ordinary work at the next tick. At the
- *   end of its slice it keeps its CPU while calls are still pending (after
- *   the workers already waiting in the priority queue).
+ * - A worker with pending calls comes first, within its budget (below).
+ *   Woken for a call, it goes to the CPU that received the call (XDP
+ *   records it in osnic_worker_rx) when that CPU is idle or runs ordinary
+ *   user work, which it then preempts, or a kernel thread or a task of a
+ *   higher class (RT), behind which it goes first in line; else to an idle
+ *   CPU; else it waits in the priority queue, which every CPU serves before
+ *   the fair one, and which ends the slice of ordinary work at the next
+ *   tick. At the end of its slice it keeps its CPU while calls are still
+ *   pending (after the workers already waiting in the priority queue).
+ * - "Pending" rests on what BPF wrote, never on what the application
+ *   wrote: the ring's producer position (advanced by XDP for each call)
+ *   minus the producer position seen when the worker last went to sleep
+ *   (it sleeps in epoll on an empty ring, so everything delivered before
+ *   was consumed). The consumer position, in a page the application maps
+ *   writable, may only lower that estimate, never raise it: a worker that
+ *   writes a false one gains nothing.
+ * - A worker is preferred (priority queue, keeping its CPU, preempting and
+ *   kicking for it) for at most PREF_BUDGET_NS of running per PREF_PERIOD_NS,
+ *   and a service's workers together for at most that times the number of
+ *   CPUs. Past it, a worker with calls pending is ordinary fair work until
+ *   the period ends: a hot worker, or one that never drains its ring, can
+ *   take at most that much from others. Preferred running is not charged
+ *   to the worker's vtime (the budget bounds it), so that past its budget
+ *   the worker competes for the rest as any task does, and its next
+ *   period's preference does not wait behind tasks it ran ahead of.
  * - A service may hold at most max_cpus CPUs (osnic_services; 0: no limit).
  *   A worker whose service holds its limit is passed over in the priority
  *   queue while other tasks wait, and runs when nothing else does: an idle
@@ -34,7 +50,8 @@
  *   calls) runs first on its CPU, preempting what runs there.
  * - Nothing starves: the priority queue is FIFO, a worker's slice is short,
  *   and a CPU that has not served the fair queue for STARVE_NS serves it
- *   first, so every queued task runs long before the watchdog's timeout.
+ *   first, so every queued task runs long before the watchdog's timeout
+ *   (WATCHDOG_MS, set explicitly).
  *
  * For XDP's steering the scheduler writes, per worker, whether it sleeps
  * (is blocked, waiting on its ring), is runnable or runs, and on which CPU
@@ -62,6 +79,21 @@ char _license[] SEC("license") = "GPL";
 
 /* A CPU that has not served the fair queue for this long serves it first. */
 #define STARVE_NS (5 * SCX_SLICE_DFL)
+
+/*
+ * How long a worker may run preferred per period. Large enough that a busy
+ * service still gets most of the machine (its calls are why it runs), small
+ * enough that ordinary work keeps a share of every CPU whatever workers do.
+ */
+#define PREF_PERIOD_NS (100 * 1000 * 1000ULL)
+#define PREF_BUDGET_NS (75 * 1000 * 1000ULL)
+
+/*
+ * The watchdog: a runnable task that has not run for this long ejects the
+ * scheduler. Nothing waits anywhere near as long (STARVE_NS); the margin is
+ * for slow (emulated) machines. The kernel's default is its maximum, 30 s.
+ */
+#define WATCHDOG_MS 10000
 
 /* include/linux/sched.h */
 #define PF_KTHREAD 0x00200000
@@ -92,7 +124,7 @@ struct task_ctx {
 	__u32 wid;		/* worker id as of the last check; 0: not a worker */
 	__u32 svc;		/* the worker's service id */
 	__u32 running_svc;	/* the service charged in svc_running while it runs; 0: none */
-	__u32 pad;
+	__u32 pref_run;		/* it started running preferred: the run uses its budget */
 	__u64 started_ns;	/* when it last started running */
 };
 
@@ -111,6 +143,34 @@ struct osnic_sched_exit_info exit_info;
 
 /* Per service id: how many of its workers are on a CPU right now. */
 __s32 svc_running[OSNIC_MAX_SERVICES];
+
+/* Preferred running time used in the current period (PREF_PERIOD_NS). */
+struct pref_budget {
+	__u64 period_start;
+	__u64 used_ns;
+};
+
+/*
+ * Per worker id, all of it written by BPF: the ring's producer position
+ * when the worker last went to sleep (all delivered calls up to there are
+ * served), and its preferred-time budget.
+ */
+struct worker_trust {
+	__u32 generation;	/* osnic_workers[id].generation these values are for */
+	__u32 pad;
+	__u64 served_pos;
+	struct pref_budget budget;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OSNIC_MAX_WORKERS);
+	__type(key, __u32);
+	__type(value, struct worker_trust);
+} worker_trusts SEC(".maps");
+
+/* Per service id: its workers' preferred time together. */
+static struct pref_budget svc_budget[OSNIC_MAX_SERVICES];
 
 /* The largest virtual time of any task that started running. */
 static u64 vtime_now;
@@ -188,17 +248,129 @@ static __always_inline struct task_ctx *task_refresh(struct task_struct *p)
 	return tctx;
 }
 
-/* Bytes queued in worker wid's ring: whole lines, record headers included. */
+/*
+ * Worker wid's trust record, reset when the worker id is reused (a new
+ * generation): a new worker has served nothing of its new ring yet.
+ */
+static __always_inline struct worker_trust *worker_trust_of(__u32 wid)
+{
+	struct worker_trust *t = bpf_map_lookup_elem(&worker_trusts, &wid);
+	struct osnic_worker *w = bpf_map_lookup_elem(&osnic_workers, &wid);
+
+	if (!t || !w)
+		return NULL;
+	if (t->generation != w->generation) {
+		t->generation = w->generation;
+		t->served_pos = 0;
+		t->budget.period_start = 0;
+		t->budget.used_ns = 0;
+	}
+	return t;
+}
+
+/*
+ * Bytes queued in worker wid's ring (whole lines, record headers
+ * included), as far as BPF knows: what XDP delivered since the worker last
+ * slept, lowered to what the ring's consumer position leaves queued. The
+ * consumer position is the application's to write, so it can only lower
+ * the estimate.
+ */
 static __always_inline u64 worker_queued(__u32 wid)
 {
 	void *ring = bpf_map_lookup_elem(&osnic_rings, &wid);
+	struct worker_trust *t;
+	u64 prod, avail, delivered;
 
-	return ring ? bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA) : 0;
+	if (!ring)
+		return 0;
+	t = worker_trust_of(wid);
+	if (!t)
+		return 0;
+	prod = bpf_ringbuf_query(ring, BPF_RB_PROD_POS);
+	avail = bpf_ringbuf_query(ring, BPF_RB_AVAIL_DATA);
+	/* Behind what was served: a new ring in the slot. */
+	if ((s64)(prod - t->served_pos) < 0)
+		t->served_pos = 0;
+	delivered = prod - t->served_pos;
+	if (avail > delivered) {
+		stat_inc(&stats.pending_capped);
+		return delivered;
+	}
+	return avail;
 }
 
-static __always_inline bool worker_pending(const struct task_ctx *tctx)
+/* The worker went to sleep: everything delivered so far is served. */
+static __always_inline void worker_served(__u32 wid)
 {
-	return tctx && tctx->wid && worker_queued(tctx->wid) > 0;
+	void *ring = bpf_map_lookup_elem(&osnic_rings, &wid);
+	struct worker_trust *t;
+
+	if (!ring)
+		return;
+	t = worker_trust_of(wid);
+	if (t)
+		t->served_pos = bpf_ringbuf_query(ring, BPF_RB_PROD_POS);
+}
+
+/* A new period starts PREF_PERIOD_NS after the last one began. */
+static __always_inline void budget_roll(struct pref_budget *b, u64 now)
+{
+	if (now - b->period_start >= PREF_PERIOD_NS) {
+		b->period_start = now;
+		b->used_ns = 0;
+	}
+}
+
+static __always_inline struct pref_budget *svc_budget_of(__u32 svc_id)
+{
+	if (!svc_id || svc_id >= OSNIC_MAX_SERVICES)
+		return NULL;
+	return &svc_budget[svc_id & (OSNIC_MAX_SERVICES - 1)];
+}
+
+/*
+ * Whether the worker and its service still have preferred time left this
+ * period; running_ns is what the worker has run since it started, when it
+ * is on a CPU now (not charged yet).
+ */
+static __always_inline bool worker_budget_left(const struct task_ctx *tctx, u64 running_ns)
+{
+	struct worker_trust *t = worker_trust_of(tctx->wid);
+	struct pref_budget *sb = svc_budget_of(tctx->svc);
+	u64 now = bpf_ktime_get_ns();
+
+	if (!t || !sb)
+		return false;
+	budget_roll(&t->budget, now);
+	budget_roll(sb, now);
+	if (t->budget.used_ns + running_ns >= PREF_BUDGET_NS ||
+	    sb->used_ns + running_ns >= PREF_BUDGET_NS * scx_bpf_nr_cpu_ids()) {
+		stat_inc(&stats.budget_spent);
+		return false;
+	}
+	return true;
+}
+
+/* A run that started preferred is charged to the worker and its service. */
+static __always_inline void worker_charge(const struct task_ctx *tctx, __u32 svc_id, u64 ns)
+{
+	struct worker_trust *t = worker_trust_of(tctx->wid);
+	struct pref_budget *sb = svc_budget_of(svc_id);
+
+	if (t)
+		__sync_fetch_and_add(&t->budget.used_ns, ns);
+	if (sb)
+		__sync_fetch_and_add(&sb->used_ns, ns);
+}
+
+/*
+ * Whether the worker comes first: calls pending (as BPF counts them) and
+ * budget left. running_ns as for worker_budget_left().
+ */
+static __always_inline bool worker_preferred(const struct task_ctx *tctx, u64 running_ns)
+{
+	return tctx && tctx->wid && worker_queued(tctx->wid) > 0 &&
+	       worker_budget_left(tctx, running_ns);
 }
 
 static __always_inline void worker_set_state(__u32 wid, __u32 state, s32 cpu)
@@ -263,21 +435,10 @@ static __always_inline void task_set_slice(struct task_struct *p, u64 slice)
 /* Lines queued in all the workers' rings of a service. */
 static __always_inline u64 svc_backlog_lines(const struct osnic_service *svc, __u32 svc_id)
 {
-	u32 nworkers = svc->nworkers;
 	u64 bytes = 0;
 
-	for (u32 i = 0; i < OSNIC_MAX_SVC_WORKERS; i++) {
-		struct osnic_worker *w;
-		__u32 id;
-
-		if (i >= nworkers)
-			break;
-		id = svc->workers[i];
-		w = bpf_map_lookup_elem(&osnic_workers, &id);
-		if (!w || w->service_id != svc_id)
-			continue;
+	osnic_for_each_svc_worker(svc, svc_id, id)
 		bytes += worker_queued(id);
-	}
 	return bytes / OSNIC_LINE;
 }
 
@@ -402,7 +563,7 @@ placed:
 s32 BPF_STRUCT_OPS(osnic_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
 {
 	struct task_ctx *tctx = task_refresh(p);
-	bool pending = worker_pending(tctx);
+	bool pending = worker_preferred(tctx, 0);
 	bool is_idle = false;
 	s32 cpu;
 
@@ -440,7 +601,7 @@ void BPF_STRUCT_OPS(osnic_enqueue, struct task_struct *p, u64 enq_flags)
 		scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL, WORKER_SLICE, enq_flags | SCX_ENQ_PREEMPT);
 		return;
 	}
-	if (worker_pending(tctx)) {
+	if (worker_preferred(tctx, 0)) {
 		stat_inc(&stats.worker_enqueued);
 		scx_bpf_dsq_insert(p, PRIO_DSQ, WORKER_SLICE, enq_flags);
 		if (!kick_idle_cpu(p))
@@ -502,15 +663,19 @@ static __always_inline bool dispatch_shared(struct cpu_ctx *c)
 /*
  * ops.dispatch runs before prev (whose slice ended) is queued again: a
  * worker that still has calls pending keeps its CPU, with a new slice,
- * unless its service is over its limit. Other workers waiting in the
- * priority queue were served first.
+ * unless its service is over its limit or its budget is spent (counting
+ * the run so far, not charged before it stops). Other workers waiting in
+ * the priority queue were served first.
  */
 static __always_inline bool worker_keeps_cpu(struct task_struct *prev, struct task_ctx *ptctx)
 {
-	if (!prev || !(prev->scx.flags & SCX_TASK_QUEUED) || !worker_pending(ptctx) ||
-	    svc_at_limit(ptctx->running_svc, 1))
+	if (!prev || !(prev->scx.flags & SCX_TASK_QUEUED) || !ptctx ||
+	    svc_at_limit(ptctx->running_svc, 1) ||
+	    !worker_preferred(ptctx, bpf_ktime_get_ns() - ptctx->started_ns))
 		return false;
 	task_set_slice(prev, WORKER_SLICE);
+	/* From here on the run is preferred: charged to the budget when it stops. */
+	ptctx->pref_run = 1;
 	stat_inc(&stats.worker_kept);
 	return true;
 }
@@ -597,6 +762,7 @@ void BPF_STRUCT_OPS(osnic_running, struct task_struct *p)
 			__s32 *slot = svc_running_slot(tctx->svc);
 
 			runs = CPU_RUNS_WORKER;
+			tctx->pref_run = worker_preferred(tctx, 0);
 			if (slot) {
 				__sync_fetch_and_add(slot, 1);
 				tctx->running_svc = tctx->svc;
@@ -615,12 +781,17 @@ void BPF_STRUCT_OPS(osnic_stopping, struct task_struct *p, bool runnable)
 	struct task_ctx *tctx = task_ctx_of(p);
 	struct cpu_ctx *c = this_cpu_ctx();
 	u64 used = SCX_SLICE_DFL;
+	bool preferred = false;
 	__s32 *slot;
 
 	if (c)
 		c->runs = CPU_RUNS_NOTHING;
 	if (tctx) {
 		used = bpf_ktime_get_ns() - tctx->started_ns;
+		preferred = tctx->pref_run;
+		if (preferred)
+			worker_charge(tctx, tctx->running_svc, used);
+		tctx->pref_run = 0;
 		slot = svc_running_slot(tctx->running_svc);
 		if (slot)
 			__sync_fetch_and_add(slot, -1);
@@ -629,7 +800,8 @@ void BPF_STRUCT_OPS(osnic_stopping, struct task_struct *p, bool runnable)
 			worker_set_state(tctx->wid, OSNIC_WS_RUNNABLE, -1);
 	}
 	/* Weight 100 is nice 0; heavier tasks age more slowly. */
-	task_set_vtime(p, p->scx.dsq_vtime + used * 100 / p->scx.weight);
+	if (!preferred)
+		task_set_vtime(p, p->scx.dsq_vtime + used * 100 / p->scx.weight);
 }
 
 void BPF_STRUCT_OPS(osnic_quiescent, struct task_struct *p, u64 deq_flags)
@@ -645,8 +817,10 @@ void BPF_STRUCT_OPS(osnic_quiescent, struct task_struct *p, u64 deq_flags)
 	 * until its next one.
 	 */
 	tctx = task_refresh(p);
-	if (tctx && tctx->wid)
+	if (tctx && tctx->wid) {
+		worker_served(tctx->wid);
 		worker_set_state(tctx->wid, OSNIC_WS_SLEEPING, -1);
+	}
 }
 
 s32 BPF_STRUCT_OPS(osnic_init_task, struct task_struct *p, struct scx_init_task_args *args)
@@ -710,6 +884,7 @@ struct sched_ext_ops osnic_ops = {
 	.enable		= (void *)osnic_enable,
 	.init		= (void *)osnic_init,
 	.exit		= (void *)osnic_exit,
+	.timeout_ms	= WATCHDOG_MS,
 	.name		= OSNIC_SCHED_NAME,
 };
 /* clang-format on */

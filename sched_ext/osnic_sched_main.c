@@ -24,44 +24,15 @@ static volatile sig_atomic_t stop_requested;
 
 static bool json;
 
-/* The counters, in printing order; the one table both output modes use. */
+/* The counters, in struct order; the one table both output modes use. */
+#define STAT_FIELD(name) { #name, offsetof(struct osnic_sched_stats, name) },
 static const struct {
 	const char *name;
 	size_t offset;
-} stat_fields[] = {
-/* clang-format off */
-#define STAT_FIELD(f) { #f, offsetof(struct osnic_sched_stats, f) }
-	STAT_FIELD(select_cpu),
-	STAT_FIELD(local_direct),
-	STAT_FIELD(enqueued),
-	STAT_FIELD(dispatched),
-	STAT_FIELD(dispatch_empty),
-	STAT_FIELD(wakeups),
-	STAT_FIELD(running),
-	STAT_FIELD(enabled_tasks),
-	STAT_FIELD(worker_state_updates),
-	STAT_FIELD(worker_placed_rx_cpu),
-	STAT_FIELD(worker_rx_preempts),
-	STAT_FIELD(worker_rx_head),
-	STAT_FIELD(worker_placed_idle),
-	STAT_FIELD(worker_enqueued),
-	STAT_FIELD(worker_dispatches),
-	STAT_FIELD(worker_kept),
-	STAT_FIELD(backlog_high),
-	STAT_FIELD(kicks),
-	STAT_FIELD(tick_yields),
-	STAT_FIELD(idle_kicks),
-	STAT_FIELD(kthread_local),
-	STAT_FIELD(limit_deferrals),
-	STAT_FIELD(limit_overrides),
-	STAT_FIELD(starved_shared),
-	STAT_FIELD(no_task_ctx),
+} stat_fields[] = { OSNIC_SCHED_STAT_LIST(STAT_FIELD) };
 #undef STAT_FIELD
-	/* clang-format on */
-};
 
-_Static_assert(sizeof(stat_fields) / sizeof(stat_fields[0]) ==
-		       sizeof(struct osnic_sched_stats) / sizeof(__u64),
+_Static_assert(sizeof(stat_fields) / sizeof(stat_fields[0]) == OSNIC_SCHED_NSTATS,
 	       "stat_fields must list every counter of struct osnic_sched_stats");
 
 static void usage(FILE *out)

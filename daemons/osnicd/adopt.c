@@ -5,7 +5,9 @@
  * reuses the pinned maps and rebuilds its registry from them and from its
  * own pinned map osnicd_owners (the owner process of each service, with its
  * start time so that a reused pid is not mistaken for it); services whose
- * owner is gone are removed. --cleanup makes the stop remove all of it.
+ * owner is gone are removed. The rings stay pinned under OSNIC_RING_DIR
+ * (a bpffs that stays mounted) and come back with their workers.
+ * --cleanup makes the stop remove all of it and unmount the rings' bpffs.
  */
 #include <net/if.h>
 #include <stdio.h>
@@ -79,6 +81,8 @@ void adopt_state(struct osnicd *d, bool owners_reused)
 			    osnic_xdp_ring_path(wid, path, sizeof(path)) || access(path, F_OK) ||
 			    reg_worker_adopt(&d->reg, wid, &wv, NULL))
 				continue;
+			/* Gone since: main.c's first look in /proc removes it. */
+			worker_watch(d, wid);
 			nw++;
 		}
 	}

@@ -4,6 +4,9 @@
  * removing its services and workers, and the service and worker dumps.
  * An application is the process of the request's credentials; osnicd
  * watches it through a pidfd (main.c) and removes all it owns when it exits.
+ * Each worker's thread is watched too (a PIDFD_THREAD pidfd, Linux >= 6.9,
+ * else a look in /proc every THREAD_POLL_MS): a worker whose thread ends
+ * goes at once, before its tid can name another thread.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,6 +82,79 @@ void app_remove(struct osnicd *d, struct reg_app *app, const char *why)
 		close(pidfd);
 	pr_info("application %u (pid %u) %s: %u services, %u workers removed", id, pid, why,
 		nsvc - reg_nservices(&d->reg), nw - reg_nworkers(&d->reg));
+}
+
+/*
+ * Watch the worker's thread. 0 with a pidfd, or without one when the kernel
+ * refuses PIDFD_THREAD (main.c then polls /proc); -ESRCH if it is gone.
+ */
+int worker_watch(struct osnicd *d, uint32_t worker_id)
+{
+	static bool told;
+	int fd;
+
+	if (d->worker_pidfd[worker_id] >= 0)
+		return 0;
+	fd = thread_pidfd_open(d->reg.workers[worker_id].val.tid);
+	if (fd >= 0) {
+		d->worker_pidfd[worker_id] = fd;
+		return 0;
+	}
+	if (errno == ESRCH)
+		return -ESRCH;
+	if (!told)
+		pr_info("pidfd_open(PIDFD_THREAD): %s: worker threads are looked for in /proc every %d ms",
+			strerror(errno), THREAD_POLL_MS);
+	told = true;
+	return 0;
+}
+
+/* The worker id is free (sync_maps): its thread is nothing to us any more. */
+void worker_unwatch(struct osnicd *d, uint32_t worker_id)
+{
+	if (d->worker_pidfd[worker_id] >= 0)
+		close(d->worker_pidfd[worker_id]);
+	d->worker_pidfd[worker_id] = -1;
+}
+
+void worker_exited(struct osnicd *d, uint32_t worker_id)
+{
+	struct reg_worker *w = &d->reg.workers[worker_id];
+	struct reg_changes chg = { 0 };
+	uint32_t tid = w->val.tid;
+
+	if (!reg_worker_used(&d->reg, worker_id))
+		return;
+	reg_worker_del(&d->reg, w->app_id, worker_id, &chg, NULL);
+	sync_maps(d, &chg);	/* also closes the pidfd and removes the ring */
+	pr_info("worker %u: thread %u exited, worker removed", worker_id, tid);
+}
+
+/* Whether some worker's thread has no pidfd (main.c polls then). */
+bool workers_polled(const struct osnicd *d)
+{
+	uint32_t id;
+
+	for (id = 1; id < OSNIC_MAX_WORKERS; id++)
+		if (reg_worker_used(&d->reg, id) && d->worker_pidfd[id] < 0)
+			return true;
+	return false;
+}
+
+void workers_check(struct osnicd *d)
+{
+	uint32_t id;
+
+	for (id = 1; id < OSNIC_MAX_WORKERS; id++) {
+		const struct reg_worker *w = &d->reg.workers[id];
+		const struct reg_app *app;
+
+		if (!reg_worker_used(&d->reg, id) || d->worker_pidfd[id] >= 0)
+			continue;
+		app = reg_app_by_id(&d->reg, w->app_id);
+		if (app && !thread_alive(app->pid, w->val.tid))
+			worker_exited(d, id);
+	}
 }
 
 /* The application of the request's sender, or NULL (and ext says why). */
@@ -308,7 +384,13 @@ int do_worker_add(struct osnicd *d, struct request *rq)
 	err = reg_worker_add(&d->reg, app->id, sid, tid, &id, &chg, &rq->ext);
 	if (err)
 		return blame(rq, err);
-	err = check_thread(rq, app->pid, tid);
+	/* The pidfd first: the thread checked below is then the one watched. */
+	err = worker_watch(d, id);
+	if (!err)
+		err = check_thread(rq, app->pid, tid);
+	else
+		osnic_nl_ext_set(&rq->ext, err, rq->nlh, rq->m->tb[OSNIC_A_TID], 0, "no thread %u",
+				 tid);
 	if (!err) {
 		err = osnic_xdp_ring_create(d->xdp, id, app->uid, app->gid, path, sizeof(path));
 		if (err)
@@ -324,7 +406,7 @@ int do_worker_add(struct osnicd *d, struct request *rq)
 	if (err) {
 		memset(&chg, 0, sizeof(chg));
 		reg_worker_del(&d->reg, app->id, id, &chg, NULL);
-		sync_maps(d, &chg);	/* also removes the ring */
+		sync_maps(d, &chg);	/* also removes the ring and the pidfd */
 		return err;
 	}
 	pr_info("worker %u: thread %u for service %u, ring %s", id, tid, sid, path);

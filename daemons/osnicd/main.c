@@ -9,8 +9,11 @@
  * (nlserver.c).
  *
  * One thread, one poll loop: the netlink socket, a signalfd for SIGINT and
- * SIGTERM, and a pidfd per application, which becomes readable when the
- * process exits; its services, workers and rings are then removed at once.
+ * SIGTERM, an rtnetlink socket for this namespace's address changes
+ * (local_addrs.c), a pidfd per application, which becomes readable when the
+ * process exits (its services, workers and rings are then removed at once),
+ * and a pidfd per worker thread, readable when the thread exits (the worker
+ * and its ring go).
  * This file holds the options, the start, the loop and the stop.
  */
 #include <errno.h>
@@ -84,8 +87,10 @@ int main(int argc, char **argv)
 	struct osnicd *d = &daemon_state;
 	struct osnic_xdp_opts xopts = { 0 };
 	unsigned long depth = REG_DEFAULT_DEPTH, linger = DEFAULT_LINGER_S;
-	struct pollfd pfd[2 + REG_MAX_APPS];
-	struct reg_app *pfd_app[2 + REG_MAX_APPS];
+	/* signals, netlink, address changes, then the application and thread pidfds */
+	struct pollfd pfd[3 + REG_MAX_APPS + OSNIC_MAX_WORKERS];
+	struct reg_app *pfd_app[3 + REG_MAX_APPS + OSNIC_MAX_WORKERS];
+	uint32_t pfd_worker[3 + REG_MAX_APPS + OSNIC_MAX_WORKERS];
 	bool cleanup = false, owners_reused = false, running = true;
 	sigset_t sigs;
 	int err, opt, i;
@@ -160,6 +165,8 @@ int main(int argc, char **argv)
 	reg_init(&d->reg, depth, unpriv_port_start());
 	for (i = 0; i < REG_MAX_APPS; i++)
 		d->reg.apps[i].pidfd = -1;
+	for (i = 0; i < OSNIC_MAX_WORKERS; i++)
+		d->worker_pidfd[i] = -1;
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
@@ -194,7 +201,20 @@ int main(int argc, char **argv)
 	if (d->owners_fd < 0)
 		pr_warn("%s: %s: a restarted osnicd will not re-adopt services", OWNERS_MAP,
 			strerror(-d->owners_fd));
+	err = pidfile_write();
+	if (err)
+		pr_warn("writing the pid file under %s: %s: applications in a user namespace "
+			"will not recognise osnicd", OSNIC_RUN_DIR, strerror(-err));
 	adopt_state(d, owners_reused);
+	d->laddrs = local_addrs_open(&(struct local_addrs_opts){
+		.map_fd = map_fd(d, OSNIC_MAP_LOCAL_ADDRS),
+		.log = log_msg,
+		.warn_level = LOG_WARN,
+		.debug_level = LOG_DEBUG,
+	});
+	if (!d->laddrs)
+		pr_warn("local addresses: %s: XDP leaves every datagram to the kernel",
+			strerror(errno));
 	if (sync_all(d))
 		pr_warn("could not bring every map in step with the registry");
 	adopt_ifaces(d);
@@ -206,8 +226,9 @@ int main(int argc, char **argv)
 		sched_start(d);
 	}
 
-	pr_info("osnicd %s ready: pinned under %s, netlink port id %#x%s", OSNIC_VERSION,
-		OSNIC_PIN_DIR, d->nl_portid, cleanup ? ", cleanup on stop" : "");
+	pr_info("osnicd %s ready: pinned under %s, rings under %s, netlink port id %#x%s",
+		OSNIC_VERSION, OSNIC_PIN_DIR, OSNIC_RING_DIR, d->nl_portid,
+		cleanup ? ", cleanup on stop" : "");
 
 	while (running) {
 		int nfds = 0, timeout;
@@ -216,16 +237,29 @@ int main(int argc, char **argv)
 		pfd[nfds++].events = POLLIN;
 		pfd[nfds].fd = mnl_socket_get_fd(d->nl);
 		pfd[nfds++].events = POLLIN;
+		pfd[nfds].fd = local_addrs_fd(d->laddrs);	/* -1 (ignored) without it */
+		pfd[nfds++].events = POLLIN;
 		for (i = 0; i < REG_MAX_APPS; i++) {
 			if (!d->reg.apps[i].id || d->reg.apps[i].pidfd < 0)
 				continue;
 			pfd_app[nfds] = &d->reg.apps[i];
+			pfd_worker[nfds] = 0;
 			pfd[nfds].fd = d->reg.apps[i].pidfd;
+			pfd[nfds++].events = POLLIN;
+		}
+		for (i = 1; i < OSNIC_MAX_WORKERS; i++) {
+			if (d->worker_pidfd[i] < 0)
+				continue;
+			pfd_app[nfds] = NULL;
+			pfd_worker[nfds] = i;
+			pfd[nfds].fd = d->worker_pidfd[i];
 			pfd[nfds++].events = POLLIN;
 		}
 		timeout = linger_expire(d);
 		if (d->sched && (timeout < 0 || timeout > SCHED_POLL_MS))
 			timeout = SCHED_POLL_MS;
+		if (workers_polled(d) && (timeout < 0 || timeout > THREAD_POLL_MS))
+			timeout = THREAD_POLL_MS;
 		if (poll(pfd, nfds, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -241,9 +275,18 @@ int main(int argc, char **argv)
 			break;
 		}
 		/* Deaths first: a request must not reach an application that is gone. */
-		for (i = 2; i < nfds; i++)
-			if (pfd[i].revents && pfd_app[i]->id && pfd_app[i]->pidfd == pfd[i].fd)
+		for (i = 3; i < nfds; i++)
+			if (pfd[i].revents && pfd_app[i] && pfd_app[i]->id &&
+			    pfd_app[i]->pidfd == pfd[i].fd)
 				app_remove(d, pfd_app[i], "exited");
+		for (i = 3; i < nfds; i++)
+			if (pfd[i].revents && !pfd_app[i] &&
+			    d->worker_pidfd[pfd_worker[i]] == pfd[i].fd)
+				worker_exited(d, pfd_worker[i]);
+		workers_check(d);
+		/* Addresses before requests: a call may follow an address change. */
+		if (pfd[2].revents)
+			local_addrs_event(d->laddrs);
 		if (pfd[1].revents)
 			nl_receive(d);
 		sched_check(d);
@@ -252,9 +295,13 @@ int main(int argc, char **argv)
 	/* Clients get ECONNREFUSED from here on. */
 	mnl_socket_close(d->nl);
 	portid_unpublish(d);
+	local_addrs_close(d->laddrs);
 	for (i = 0; i < REG_MAX_APPS; i++)
 		if (d->reg.apps[i].id && d->reg.apps[i].pidfd >= 0)
 			close(d->reg.apps[i].pidfd);
+	for (i = 0; i < OSNIC_MAX_WORKERS; i++)
+		worker_unwatch(d, i);
+	pidfile_remove();
 	if (d->owners_fd >= 0)
 		close(d->owners_fd);
 	/* The kernel's scheduler takes the workers back; the feed goes with us. */

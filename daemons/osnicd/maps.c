@@ -134,6 +134,7 @@ int sync_maps(struct osnicd *d, const struct reg_changes *chg)
 				map_del(d, OSNIC_MAP_WORKER_TIDS, &old.tid);
 		}
 		osnic_xdp_ring_destroy(d->xdp, id);
+		worker_unwatch(d, id);
 		map_put(d, OSNIC_MAP_WORKER_SCHED, &id, &ws);
 		map_put(d, OSNIC_MAP_WORKER_RX, &id, &wrx);
 		percpu_zero(d, OSNIC_MAP_WORKER_STATS, id, sizeof(struct osnic_worker_stats));

@@ -26,6 +26,7 @@
 #include <osnic/nl.h>
 
 #include "loader.h"
+#include "local_addrs.h"
 #include "osnic_feed.skel.h"
 #include "registry.h"
 
@@ -37,6 +38,7 @@
 #define BATCH_LIMIT	16384	/* bytes per datagram; clients read OSNIC_NL_BUF_SIZE */
 #define DEFAULT_LINGER_S 60
 #define SCHED_POLL_MS	200
+#define THREAD_POLL_MS	250	/* /proc checks of worker threads without a pidfd */
 #define MAX_IFACES	256
 #define REQS_PER_DATAGRAM 64	/* requests answered per datagram; the rest dropped */
 #define DATAGRAMS_PER_ROUND 16	/* then back to poll: deaths and signals come first */
@@ -67,7 +69,10 @@ struct owner_rec {
 
 struct osnicd {
 	struct registry reg;
+	/* Per worker id: a pidfd of its thread (PIDFD_THREAD), -1: polled in /proc. */
+	int worker_pidfd[OSNIC_MAX_WORKERS];
 	struct osnic_xdp_loader *xdp;
+	struct local_addrs *laddrs;	/* keeps osnic_local_addrs equal to our addresses */
 	int owners_fd;
 	struct mnl_socket *nl;
 	uint32_t nl_portid;		/* bound: OSNIC_NL_PORTID, else the published one */
@@ -134,6 +139,9 @@ bool may_admin(const struct osnicd *d, const struct ucred *cred);
 bool rq_admin(const struct osnicd *d, struct request *rq);
 uint32_t unpriv_port_start(void);
 int pidfd_open(uint32_t pid);
+int thread_pidfd_open(uint32_t tid);
+int pidfile_write(void);
+void pidfile_remove(void);
 
 /* ---- portid.c: the netlink port id, published ------------------------------- */
 
@@ -199,6 +207,11 @@ int app_add(struct osnicd *d, uint32_t pid, uint32_t uid, uint32_t gid,
 	    struct osnic_nl_ext *ext);
 void app_remove(struct osnicd *d, struct reg_app *app, const char *why);
 bool may_see(struct osnicd *d, struct request *rq, uint32_t app_id);
+int worker_watch(struct osnicd *d, uint32_t worker_id);
+void worker_unwatch(struct osnicd *d, uint32_t worker_id);
+void worker_exited(struct osnicd *d, uint32_t worker_id);
+bool workers_polled(const struct osnicd *d);
+void workers_check(struct osnicd *d);
 
 int do_app_register(struct osnicd *d, struct request *rq);
 int do_app_deregister(struct osnicd *d, struct request *rq);

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * /proc and pidfd helpers: who a process is (start time, capabilities,
- * user namespace, name), whether a thread still runs, and the pidfd that
- * tells osnicd when an application exits; and the rule of privilege built
- * on them (caller_may). Kept apart so that the rest reads as policy.
+ * /proc and pidfd helpers: who a process is (start time, capabilities,
+ * user namespace, name), whether a thread still runs, the pidfds that tell
+ * osnicd when an application or a worker thread exits, the pid file by which
+ * applications in a user namespace recognise osnicd; and the rule of
+ * privilege built on them (caller_may). Kept apart so that the rest reads as
+ * policy.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -199,6 +202,65 @@ uint32_t unpriv_port_start(void)
 int pidfd_open(uint32_t pid)
 {
 	return syscall(SYS_pidfd_open, pid, 0);
+}
+
+/*
+ * <linux/pidfd.h> has it since Linux 6.9, but cannot be included beside
+ * glibc's <fcntl.h> (struct flock twice): the same value, O_EXCL.
+ */
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
+
+int thread_pidfd_open(uint32_t tid)
+{
+	return syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+}
+
+static char pid_file[128];
+
+int pidfile_write(void)
+{
+	char tmp[sizeof(pid_file) + 8];
+	uint64_t start;
+	struct stat st;
+	FILE *f;
+	int err;
+
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	snprintf(pid_file, sizeof(pid_file), OSNIC_PID_FILE_FMT, (unsigned long long)st.st_ino);
+	err = proc_start_time(getpid(), &start);
+	if (err)
+		return err;
+	snprintf(tmp, sizeof(tmp), "%s.new", pid_file);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fchmod(fileno(f), 0644);
+	fprintf(f, "%d %llu\n", getpid(), (unsigned long long)start);
+	if (fclose(f) || rename(tmp, pid_file)) {
+		err = -errno;
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+/* Only if it names this process (another osnicd may have taken over). */
+void pidfile_remove(void)
+{
+	unsigned int pid = 0;
+	FILE *f;
+
+	if (!pid_file[0])
+		return;
+	f = fopen(pid_file, "re");
+	if (!f)
+		return;
+	if (fscanf(f, "%u", &pid) == 1 && pid == (unsigned int)getpid())
+		unlink(pid_file);
+	fclose(f);
 }
 
 void proc_comm(uint32_t pid, char *buf, size_t len)

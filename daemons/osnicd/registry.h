@@ -27,7 +27,7 @@
 #define REG_DEFAULT_DEPTH	1024	/* lines: 64 KiB, a quarter of the ring */
 #define REG_MIN_DEPTH		OSNIC_REC_MAX_LINES	/* the largest record must fit */
 #define REG_MAX_DEPTH		(OSNIC_RING_BYTES / OSNIC_LINE)
-#define REG_SVC_FLAGS		OSNIC_SVC_F_SYSTEM_ERR_ON_FULL	/* known flags */
+#define REG_SVC_FLAGS		(OSNIC_SVC_F_SYSTEM_ERR_ON_FULL | OSNIC_SVC_F_ALL_PROCS) /* known flags */
 
 struct reg_app {
 	uint32_t id;		/* 0: slot free */

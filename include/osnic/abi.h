@@ -16,6 +16,16 @@
 
 /* Where osnicd pins its objects (one file per map, named as below). */
 #define OSNIC_PIN_DIR "/sys/fs/bpf/osnic"
+/*
+ * osnicd's run-time directory (root's, 0755) and, mounted below it, a bpffs
+ * of osnicd's own (0755) for the workers' rings: applications must reach
+ * their ring even where /sys/fs/bpf is 0700 (systemd). The pid file tells
+ * an application inside a user namespace which process osnicd is; one per
+ * network namespace (the inode of /proc/self/ns/net), as osnicd is.
+ */
+#define OSNIC_RUN_DIR "/run/osnic"
+#define OSNIC_RING_DIR OSNIC_RUN_DIR "/rings"
+#define OSNIC_PID_FILE_FMT OSNIC_RUN_DIR "/osnicd-net%llu.pid"	/* "PID STARTTIME\n" */
 
 /* ---- limits ---------------------------------------------------------------- */
 #define OSNIC_MAX_SERVICES	64	/* service ids 1..63; 0 means none */
@@ -23,6 +33,7 @@
 #define OSNIC_MAX_SVC_WORKERS	16	/* workers one service steers among */
 #define OSNIC_MAX_PROCS		64	/* procedures 0..63 (a bit each) */
 #define OSNIC_LINE		64	/* one ring line: a cache line */
+#define OSNIC_MAX_LOCAL_ADDRS	4096	/* entries of osnic_local_addrs */
 
 /*
  * Each worker's ring is a BPF ring buffer of OSNIC_RING_BYTES (a power of 2,
@@ -35,11 +46,42 @@
 #define OSNIC_RINGBUF_HDR	8
 #define OSNIC_REC_SIZE(lines)	((lines) * OSNIC_LINE - OSNIC_RINGBUF_HDR)
 #define OSNIC_ARGS_OFF		(OSNIC_LINE - OSNIC_RINGBUF_HDR)	/* 56 */
-/* Size classes in lines (the verifier needs reserve sizes it knows). */
-#define OSNIC_REC_CLASSES	{ 2, 4, 8, 16, 24 }
+/*
+ * The record size classes in lines, smallest first: the verifier needs
+ * reserve sizes it knows, so a writer has one branch per class, generated
+ * from this list (X(lines) per class). The largest is OSNIC_REC_MAX_LINES.
+ */
+#define OSNIC_REC_CLASS_LIST(X) X(2) X(4) X(8) X(16) X(24)
 #define OSNIC_REC_MAX_LINES	24
 /* Calls with more argument bytes go to the kernel (the service socket). */
 #define OSNIC_MAX_INLINE_ARGS	(OSNIC_REC_SIZE(OSNIC_REC_MAX_LINES) - OSNIC_ARGS_OFF)
+
+/*
+ * Each class: the descriptor line and at least one line of arguments; the
+ * kernel's 8-byte rounding of a record keeps it whole lines, so the next
+ * one starts on a line; it fits an empty ring and the descriptor's __u16
+ * `lines`; no class is above the largest.
+ */
+#define OSNIC__REC_CLASS_CHECK(n)                                                           \
+	_Static_assert((n) >= 2 && (n) <= OSNIC_REC_MAX_LINES &&                            \
+			       (OSNIC_REC_SIZE(n) + OSNIC_RINGBUF_HDR) % OSNIC_LINE == 0 && \
+			       OSNIC_REC_SIZE(n) % 8 == 0 &&                                \
+			       OSNIC_REC_SIZE(n) + OSNIC_RINGBUF_HDR <= OSNIC_RING_BYTES,    \
+		       "record size class " #n " breaks a ring invariant");
+OSNIC_REC_CLASS_LIST(OSNIC__REC_CLASS_CHECK)
+#undef OSNIC__REC_CLASS_CHECK
+
+/* Strictly ascending, so the first class that holds a call is the smallest: */
+#define OSNIC__REC_CLASS_ASC(n) < (n) && (n)
+_Static_assert(0 OSNIC_REC_CLASS_LIST(OSNIC__REC_CLASS_ASC),
+	       "OSNIC_REC_CLASS_LIST must be in ascending order");
+#undef OSNIC__REC_CLASS_ASC
+/* ... and the largest is a class. */
+#define OSNIC__REC_CLASS_IS_MAX(n) || (n) == OSNIC_REC_MAX_LINES
+_Static_assert(0 OSNIC_REC_CLASS_LIST(OSNIC__REC_CLASS_IS_MAX),
+	       "OSNIC_REC_MAX_LINES must be the largest of OSNIC_REC_CLASS_LIST");
+#undef OSNIC__REC_CLASS_IS_MAX
+_Static_assert(OSNIC_MAX_INLINE_ARGS <= 0xffff, "arg_len is a __u16");
 
 /* ---- ring record ------------------------------------------------------------ */
 /*
@@ -88,8 +130,30 @@ struct osnic_vers_range {
 	__u32 high;
 };
 
+/*
+ * osnic_local_addrs: HASH [OSNIC_MAX_LOCAL_ADDRS], this key -> __u32 (the
+ * index of an interface that holds the address; informational). The unicast
+ * addresses of osnicd's network namespace, kept by osnicd from rtnetlink.
+ * XDP takes a datagram on a served port only when its destination is one of
+ * them; anything else (forwarded, bridged, broadcast, multicast) goes to
+ * the kernel.
+ */
+struct osnic_local_addr_key {
+	__u32 family;		/* AF_INET or AF_INET6 */
+	__u8 addr[16];		/* network order; IPv4 in the first 4 bytes, rest 0 */
+};
+
 /* Service flags */
 #define OSNIC_SVC_F_SYSTEM_ERR_ON_FULL	(1U << 0) /* answer SYSTEM_ERR instead of dropping */
+/*
+ * Every procedure (any 32-bit number, NULLPROC included) is delivered and
+ * procs is ignored: for servers that do not tell osnic their procedure set
+ * (osnic-run) and answer PROC_UNAVAIL and NULLPROC themselves. Only
+ * AUTH_NONE calls are delivered: a ring record keeps no more of a
+ * credential than uid and gid, so calls with any other credential (or a
+ * malformed one) go to the server's socket, where it decodes them whole.
+ */
+#define OSNIC_SVC_F_ALL_PROCS		(1U << 1)
 
 /* osnic_services: ARRAY [OSNIC_MAX_SERVICES], indexed by service id. */
 struct osnic_service {
@@ -97,7 +161,7 @@ struct osnic_service {
 	__u32 vers;
 	__u32 port;
 	__u32 flags;
-	__u64 procs;		/* bit n: procedure n is served */
+	__u64 procs;		/* bit n: procedure n is served (unless ALL_PROCS) */
 	__u32 depth_lines;	/* per-worker ring depth limit, in lines */
 	__u32 nworkers;
 	__u32 workers[OSNIC_MAX_SVC_WORKERS];	/* worker ids */
@@ -116,7 +180,7 @@ struct osnic_worker {
 /*
  * osnic_rings: ARRAY_OF_MAPS [OSNIC_MAX_WORKERS] of RINGBUF maps of
  * OSNIC_RING_BYTES, indexed by worker id. Each inner ring is pinned as
- * OSNIC_PIN_DIR/ring_<id> (bpffs refuses dots in names), owned by the
+ * OSNIC_RING_DIR/ring_<id> (bpffs refuses dots in names), owned by the
  * application's uid, mode 0600.
  */
 
@@ -160,51 +224,83 @@ struct osnic_worker_sched {
 /* ---- counters ---------------------------------------------------------------- */
 
 /*
- * Receive counters kept by the XDP program, one slot each in the per-CPU
- * array map `osnic_rx_counters`. User space sums the per-CPU values.
+ * Each list of counters is written once, as an X-macro: X(NAME, name) per
+ * counter, in order. NAME makes the enum value or netlink attribute, name the
+ * struct field and the name user space shows (lib/ctl.c). A counter is only
+ * ever added at the end: the numbers are the netlink ABI.
  */
+
+/*
+ * Receive counters kept by the XDP program, one slot each in the per-CPU
+ * array map `osnic_rx_counters` (enum osnic_rx_counter: OSNIC_RX_<NAME>).
+ * User space sums the per-CPU values.
+ */
+/* clang-format off */
+#define OSNIC_RX_COUNTER_LIST(X)						\
+	X(PACKETS, packets)		/* every frame seen */			\
+	X(NOT_IP, not_ip)		/* not IPv4/IPv6 (ARP, LLDP, ...): passed */ \
+	X(NOT_UDP, not_udp)		/* IP but not UDP: passed */		\
+	X(MALFORMED, malformed)		/* truncated or inconsistent L2-L4 headers: passed */ \
+	X(FRAGMENT, fragment)		/* IP fragments: passed to the kernel to reassemble */ \
+	X(UDP, udp)			/* well-formed UDP datagrams */		\
+	X(NOT_LISTENED, not_listened)	/* UDP to a port osnic does not serve: passed */ \
+	/* On a served port: */							\
+	X(RPC_SHORT, rpc_short)		/* shorter than a call header: dropped */ \
+	X(RPC_NOT_CALL, rpc_not_call)	/* msg_type is not CALL (a REPLY, garbage): dropped */ \
+	X(RPC_BAD_AUTH, rpc_bad_auth)	/* credential or verifier malformed or too long: dropped */ \
+	X(RPC_TOO_BIG, rpc_too_big)	/* arguments above OSNIC_MAX_INLINE_ARGS: passed */ \
+	X(RPC_VERS_MISMATCH, rpc_vers_mismatch)	/* rpcvers != 2: RPC_MISMATCH sent */ \
+	X(RPC_PROG_UNAVAIL, rpc_prog_unavail)	/* PROG_UNAVAIL sent */		\
+	X(RPC_PROG_MISMATCH, rpc_prog_mismatch)	/* PROG_MISMATCH sent */	\
+	X(RPC_PROC_UNAVAIL, rpc_proc_unavail)	/* PROC_UNAVAIL sent */		\
+	X(RPC_NULLPROC, rpc_nullproc)		/* NULLPROC answered */		\
+	X(RPC_DELIVERED, rpc_delivered)	/* written to a worker's ring */	\
+	X(RPC_NO_WORKER, rpc_no_worker)	/* the service has no live worker: dropped (or SYSTEM_ERR) */ \
+	X(RPC_RING_FULL, rpc_ring_full)	/* every worker at its depth, or the ring itself full: \
+					 * dropped (or SYSTEM_ERR) */		\
+	X(TX_ERROR, tx_error)		/* could not build a reply in place: dropped */ \
+	X(RPC_AUTH_ERROR, rpc_auth_error)	/* credential flavor not served: AUTH_ERROR sent */ \
+	X(NOT_LOCAL, not_local)		/* not to a local unicast address: passed */ \
+	X(RPC_AUTH_PASS, rpc_auth_pass)	/* a credential other than AUTH_NONE, or a bad one, \
+					 * for an ALL_PROCS service: passed, its server \
+					 * judges it whole */
+/* clang-format on */
+
+#define OSNIC__RX_ENUM(NAME, name) OSNIC_RX_##NAME,
 enum osnic_rx_counter {
-	OSNIC_RX_PACKETS = 0,	/* every frame seen */
-	OSNIC_RX_NOT_IP,	/* not IPv4/IPv6 (ARP, LLDP, ...): passed */
-	OSNIC_RX_NOT_UDP,	/* IP but not UDP: passed */
-	OSNIC_RX_MALFORMED,	/* truncated or inconsistent L2-L4 headers: passed */
-	OSNIC_RX_FRAGMENT,	/* IP fragments: passed to the kernel to reassemble */
-	OSNIC_RX_UDP,		/* well-formed UDP datagrams */
-	OSNIC_RX_NOT_LISTENED,	/* UDP to a port osnic does not serve: passed */
-	/* On a served port: */
-	OSNIC_RX_RPC_SHORT,	/* shorter than a call header: dropped */
-	OSNIC_RX_RPC_NOT_CALL,	/* msg_type is not CALL (a REPLY, garbage): dropped */
-	OSNIC_RX_RPC_BAD_AUTH,	/* credential or verifier malformed or too long: dropped */
-	OSNIC_RX_RPC_TOO_BIG,	/* arguments above OSNIC_MAX_INLINE_ARGS: passed */
-	OSNIC_RX_RPC_VERS_MISMATCH,	/* rpcvers != 2: RPC_MISMATCH sent */
-	OSNIC_RX_RPC_PROG_UNAVAIL,	/* PROG_UNAVAIL sent */
-	OSNIC_RX_RPC_PROG_MISMATCH,	/* PROG_MISMATCH sent */
-	OSNIC_RX_RPC_PROC_UNAVAIL,	/* PROC_UNAVAIL sent */
-	OSNIC_RX_RPC_NULLPROC,		/* NULLPROC answered */
-	OSNIC_RX_RPC_DELIVERED,	/* written to a worker's ring */
-	OSNIC_RX_RPC_NO_WORKER,	/* the service has no live worker: dropped (or SYSTEM_ERR) */
-	OSNIC_RX_RPC_RING_FULL,	/* every worker at its depth, or the ring itself full:
-				 * dropped (or SYSTEM_ERR) */
-	OSNIC_RX_TX_ERROR,	/* could not build a reply in place: dropped */
-	OSNIC_RX_RPC_AUTH_ERROR,	/* credential flavor not served: AUTH_ERROR sent */
+	OSNIC_RX_COUNTER_LIST(OSNIC__RX_ENUM)
 	OSNIC_RX__MAX,
 };
+#undef OSNIC__RX_ENUM
 
-/* osnic_svc_stats: PERCPU_ARRAY [OSNIC_MAX_SERVICES] */
+/* Fields of the struct a counter list makes: __u64 each, in list order. */
+#define OSNIC__U64_FIELD(NAME, name) __u64 name;
+
+/* osnic_svc_stats: PERCPU_ARRAY [OSNIC_MAX_SERVICES]; netlink OSNIC_SSTAT_<NAME>. */
+/* clang-format off */
+#define OSNIC_SVC_STAT_LIST(X)							\
+	X(CALLS, calls)			/* calls for this service (any procedure) */ \
+	X(DELIVERED, delivered)							\
+	X(NULLPROC, nullproc)							\
+	X(PROC_UNAVAIL, proc_unavail)						\
+	X(DROP_NO_WORKER, drop_no_worker)					\
+	X(DROP_RING_FULL, drop_ring_full)
+/* clang-format on */
+
 struct osnic_svc_stats {
-	__u64 calls;		/* calls for this service (any procedure) */
-	__u64 delivered;
-	__u64 nullproc;
-	__u64 proc_unavail;
-	__u64 drop_no_worker;
-	__u64 drop_ring_full;
+	OSNIC_SVC_STAT_LIST(OSNIC__U64_FIELD)
 };
 
-/* osnic_worker_stats: PERCPU_ARRAY [OSNIC_MAX_WORKERS] */
+/* osnic_worker_stats: PERCPU_ARRAY [OSNIC_MAX_WORKERS]; netlink OSNIC_WSTAT_<NAME>. */
+/* clang-format off */
+#define OSNIC_WORKER_STAT_LIST(X)						\
+	X(DELIVERED, delivered)							\
+	X(DELIVERED_IDLE, delivered_idle)	/* chosen because it was sleeping */ \
+	X(BYTES, bytes)				/* argument bytes delivered */
+/* clang-format on */
+
 struct osnic_worker_stats {
-	__u64 delivered;
-	__u64 delivered_idle;	/* chosen because it was sleeping */
-	__u64 bytes;		/* argument bytes delivered */
+	OSNIC_WORKER_STAT_LIST(OSNIC__U64_FIELD)
 };
 
 #endif /* OSNIC_ABI_H */

@@ -9,6 +9,12 @@
  * (use one connection per thread). Each call waits at most
  * OSNIC_CTL_TIMEOUT_MS for osnicd's answer (-ETIMEDOUT). Without osnicd in
  * the caller's network namespace, calls fail with -ECONNREFUSED.
+ *
+ * Answers count only if the kernel says they come from osnicd (-EPERM
+ * otherwise): from uid 0 where uids read as the kernel's; in any other user
+ * namespace (unshare -Ur, a rootless container), from the pid, with its
+ * start time, that osnicd's pid file (OSNIC_PID_FILE_FMT) names, so the
+ * caller must share osnicd's pid namespace and see OSNIC_RUN_DIR.
  */
 #ifndef OSNIC_CTL_H
 #define OSNIC_CTL_H

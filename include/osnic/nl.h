@@ -71,6 +71,8 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
+#include <osnic/abi.h>
+
 /* osnicd's port id: above PID_MAX_LIMIT (so never a kernel-chosen port id). */
 #define OSNIC_NL_PORTID		0x4f534e43U	/* "OSNC" */
 
@@ -164,26 +166,29 @@ enum osnic_nl_attr {
 };
 #define OSNIC_A_MAX (__OSNIC_A_MAX - 1)
 
-/* Inside OSNIC_A_SVC_STATS: the fields of struct osnic_svc_stats (abi.h). */
+/*
+ * Inside OSNIC_A_SVC_STATS: the fields of struct osnic_svc_stats, type
+ * OSNIC_SSTAT_<NAME> each (OSNIC_SVC_STAT_LIST, abi.h).
+ */
+#define OSNIC__SSTAT_ENUM(NAME, name) OSNIC_SSTAT_##NAME,
 enum osnic_nl_svc_stat {
 	OSNIC_SSTAT_UNSPEC,
-	OSNIC_SSTAT_CALLS,
-	OSNIC_SSTAT_DELIVERED,
-	OSNIC_SSTAT_NULLPROC,
-	OSNIC_SSTAT_PROC_UNAVAIL,
-	OSNIC_SSTAT_DROP_NO_WORKER,
-	OSNIC_SSTAT_DROP_RING_FULL,
+	OSNIC_SVC_STAT_LIST(OSNIC__SSTAT_ENUM)
 	__OSNIC_SSTAT_MAX,
 };
+#undef OSNIC__SSTAT_ENUM
 
-/* Inside OSNIC_A_WORKER_STATS: the fields of struct osnic_worker_stats. */
+/*
+ * Inside OSNIC_A_WORKER_STATS: the fields of struct osnic_worker_stats, type
+ * OSNIC_WSTAT_<NAME> each (OSNIC_WORKER_STAT_LIST, abi.h).
+ */
+#define OSNIC__WSTAT_ENUM(NAME, name) OSNIC_WSTAT_##NAME,
 enum osnic_nl_worker_stat {
 	OSNIC_WSTAT_UNSPEC,
-	OSNIC_WSTAT_DELIVERED,
-	OSNIC_WSTAT_DELIVERED_IDLE,
-	OSNIC_WSTAT_BYTES,
+	OSNIC_WORKER_STAT_LIST(OSNIC__WSTAT_ENUM)
 	__OSNIC_WSTAT_MAX,
 };
+#undef OSNIC__WSTAT_ENUM
 
 /* After struct nlmsgerr in NLMSG_ERROR (flag NLM_F_ACK_TLVS). */
 enum osnic_nl_err_attr {
@@ -271,8 +276,9 @@ int osnic_nl_ext_set(struct osnic_nl_ext *ext, int err, const struct nlmsghdr *n
 
 /*
  * The port id osnicd published for the caller's network namespace, if the
- * file and its directory are owned by uid 0 and writable by nobody else;
- * else OSNIC_NL_PORTID. path (if not NULL, size OSNIC_NL_PORTID_PATH_MAX)
+ * file and its directory are root's (uid 0; in a user namespace that does
+ * not map root, the overflow uid) and writable by nobody else; else
+ * OSNIC_NL_PORTID. path (if not NULL, size OSNIC_NL_PORTID_PATH_MAX)
  * receives the file's name.
  */
 #define OSNIC_NL_PORTID_PATH_MAX 64

@@ -4,10 +4,10 @@
  *
  *   osnic_init(&ctx)                     connect to osnicd, register the process
  *   osnic_register(ctx, &def, &svc)      a service (prog, vers, port, procedures);
- *                                        also pmap_set with rpcbind
+ *                                        also rpcb_set (netid udp) with rpcbind
  *   osnic_worker_create(svc, &w)         a thread bound to its own ring
  *   osnic_worker_stop(w), osnic_worker_join(w)
- *   osnic_fini(ctx)                      stop everything, deregister, pmap_unset
+ *   osnic_fini(ctx)                      stop everything, deregister, rpcb_unset (udp)
  *
  * A worker thread serves calls from two sources with the same handlers:
  * its ring (calls the XDP program decoded and steered to it) and a UDP
@@ -105,7 +105,7 @@ struct osnic_service_def {
 	uint32_t reply_max;		/* largest reply in bytes; 0: the default */
 	uint32_t depth_lines;		/* ring depth per worker; 0: osnicd's default */
 	uint32_t svc_flags;		/* OSNIC_SVC_F_* from abi.h, for osnicd */
-	bool no_rpcbind;		/* do not pmap_set / pmap_unset */
+	bool no_rpcbind;		/* do not rpcb_set / rpcb_unset (udp) */
 	bool no_gso;			/* send every reply on its own (no UDP_SEGMENT) */
 	/*
 	 * When a worker's ring runs empty, watch it this long before sleeping
@@ -137,7 +137,7 @@ void osnic_fini(struct osnic *ctx);
 
 int osnic_register(struct osnic *ctx, const struct osnic_service_def *def,
 		   struct osnic_svc **svc);
-/* Stops and joins its workers, removes it from osnicd, pmap_unset, frees. */
+/* Stops and joins its workers, removes it from osnicd, rpcb_unset (udp), frees. */
 int osnic_unregister(struct osnic_svc *svc);
 uint16_t osnic_svc_port(const struct osnic_svc *svc);
 uint32_t osnic_svc_id(const struct osnic_svc *svc);	/* osnicd's id; 0 without */

@@ -20,35 +20,55 @@
 /*
  * Event counters, kept by the scheduler in its .bss (one global copy,
  * updated with atomic adds) and read by user space through the mmapped map.
+ * Written once, as X(name) per counter in struct order: the struct, the
+ * names user space prints (lib/ctl.c, osnic-sched) and OSNIC_A_SCHED_STATS
+ * (field n as type n + 1) all follow this list. New counters go at the end.
  */
+/* clang-format off */
+#define OSNIC_SCHED_STAT_LIST(X)						\
+	X(select_cpu)		/* ops.select_cpu calls (wakeups on multi-CPU tasks) */ \
+	X(local_direct)		/* placed at wakeup straight into a CPU's local DSQ */ \
+	X(enqueued)		/* ops.enqueue calls: into the shared or priority DSQ */ \
+	X(dispatched)		/* tasks moved from the shared DSQ to a local DSQ */ \
+	X(dispatch_empty)	/* ops.dispatch found nothing to run */	\
+	X(wakeups)		/* ops.runnable with SCX_ENQ_WAKEUP */	\
+	X(running)		/* ops.running: a task started running on a CPU */ \
+	X(enabled_tasks)	/* ops.enable: tasks that entered the scheduler */ \
+	/* osnic workers (threads in osnic_worker_tids) */			\
+	X(worker_state_updates)	/* writes to osnic_worker_sched */	\
+	X(worker_placed_rx_cpu)	/* woken onto the CPU that received their call */ \
+	X(worker_rx_preempts)	/* ... there preempting ordinary user work */ \
+	X(worker_rx_head)	/* ... there first in line behind a kthread or RT task */ \
+	X(worker_placed_idle)	/* with pending calls, onto another idle CPU */ \
+	X(worker_enqueued)	/* with pending calls, into the priority DSQ */ \
+	X(worker_dispatches)	/* moved from the priority DSQ to a local DSQ */ \
+	X(worker_kept)		/* pending calls at the end of its slice: kept its CPU */ \
+	X(backlog_high)		/* a waiting worker's service had half its depth queued */ \
+	X(kicks)		/* CPUs running user work preempted for a backlog */ \
+	X(tick_yields)		/* user work's slice ended at a tick: workers waited */ \
+	X(idle_kicks)		/* idle CPUs woken for a newly queued task */ \
+	X(kthread_local)	/* per-CPU kernel threads run first on their CPU */ \
+	X(limit_deferrals)	/* dispatches that passed over workers at their limit */ \
+	X(limit_overrides)	/* workers run over their limit: nothing else waited */ \
+	X(starved_shared)	/* the shared DSQ served first after waiting too long */ \
+	X(no_task_ctx)		/* a task without its context (task storage): not seen as a worker */ \
+	X(pending_capped)	/* a ring's consumer position claimed more queued than was \
+				 * delivered since the worker last slept: not believed */ \
+	X(budget_spent)		/* a worker with calls pending had used its preferred time \
+				 * of the period: scheduled as ordinary work */
+/* clang-format on */
+
+#define OSNIC__SCHED_STAT_FIELD(name) __u64 name;
 struct osnic_sched_stats {
-	__u64 select_cpu;	/* ops.select_cpu calls (wakeups on multi-CPU tasks) */
-	__u64 local_direct;	/* placed at wakeup straight into a CPU's local DSQ */
-	__u64 enqueued;		/* ops.enqueue calls: into the shared or priority DSQ */
-	__u64 dispatched;	/* tasks moved from the shared DSQ to a local DSQ */
-	__u64 dispatch_empty;	/* ops.dispatch found nothing to run */
-	__u64 wakeups;		/* ops.runnable with SCX_ENQ_WAKEUP */
-	__u64 running;		/* ops.running: a task started running on a CPU */
-	__u64 enabled_tasks;	/* ops.enable: tasks that entered the scheduler */
-	/* osnic workers (threads in osnic_worker_tids) */
-	__u64 worker_state_updates;	/* writes to osnic_worker_sched */
-	__u64 worker_placed_rx_cpu;	/* woken onto the CPU that received their call */
-	__u64 worker_rx_preempts;	/* ... there preempting ordinary user work */
-	__u64 worker_rx_head;	/* ... there first in line behind a kthread or RT task */
-	__u64 worker_placed_idle;	/* with pending calls, onto another idle CPU */
-	__u64 worker_enqueued;		/* with pending calls, into the priority DSQ */
-	__u64 worker_dispatches;	/* moved from the priority DSQ to a local DSQ */
-	__u64 worker_kept;	/* pending calls at the end of its slice: kept its CPU */
-	__u64 backlog_high;	/* a waiting worker's service had half its depth queued */
-	__u64 kicks;		/* CPUs running user work preempted for a backlog */
-	__u64 tick_yields;	/* user work's slice ended at a tick: workers waited */
-	__u64 idle_kicks;	/* idle CPUs woken for a newly queued task */
-	__u64 kthread_local;	/* per-CPU kernel threads run first on their CPU */
-	__u64 limit_deferrals;	/* dispatches that passed over workers at their limit */
-	__u64 limit_overrides;	/* workers run over their limit: nothing else waited */
-	__u64 starved_shared;	/* the shared DSQ served first after waiting too long */
-	__u64 no_task_ctx;	/* a task without its context (task storage): not seen as a worker */
+	OSNIC_SCHED_STAT_LIST(OSNIC__SCHED_STAT_FIELD)
 };
+#undef OSNIC__SCHED_STAT_FIELD
+
+/* How many counters OSNIC_SCHED_STAT_LIST has. */
+#define OSNIC__SCHED_STAT_ONE(name) +1
+#define OSNIC_SCHED_NSTATS (0 OSNIC_SCHED_STAT_LIST(OSNIC__SCHED_STAT_ONE))
+_Static_assert(sizeof(struct osnic_sched_stats) == OSNIC_SCHED_NSTATS * sizeof(__u64),
+	       "struct osnic_sched_stats holds only the counters of OSNIC_SCHED_STAT_LIST");
 
 /* Lengths of the kernel's scx_exit_info strings (SCX_EXIT_REASON_LEN, SCX_EXIT_MSG_LEN). */
 #define OSNIC_SCHED_EXIT_REASON_LEN 128

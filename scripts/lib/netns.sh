@@ -76,6 +76,8 @@ stop_server() {
 # disturbed), and in_osnic enters it.
 holder_pid=
 osnicd_pid=
+# The mode of that bpffs (bpffs's own default if empty; systemd mounts 0700).
+bpffs_mode=${bpffs_mode:-}
 in_osnic() { nsenter --target "$holder_pid" --mount --net "$@"; }
 
 # start_osnic [OSNICD_ARGS...]: the holder, then osnicd (--cleanup on stop,
@@ -87,8 +89,8 @@ start_osnic() {
 	# would join the parent's mount namespace (whose /sys/fs/bpf may well be
 	# a bpffs too), or this one before the mount, and osnicd would pin
 	# under a bpffs that the holder's then covers.
-	ip netns exec "$srv" bash -c 'mount -t bpf bpf /sys/fs/bpf && : >"$1" && exec sleep infinity' \
-		holder "$ready" &
+	ip netns exec "$srv" bash -c 'mount -t bpf ${2:+-o mode=$2} bpf /sys/fs/bpf && : >"$1" &&
+		exec sleep infinity' holder "$ready" "$bpffs_mode" &
 	holder_pid=$!
 	for _ in $(seq 100); do
 		[ -e "$ready" ] && break

@@ -66,7 +66,9 @@ TestSuite(ring_bpf, .init = setup, .fini = teardown);
 
 Test(ring_bpf, size_classes_are_whole_lines)
 {
-	static const uint32_t classes[] = OSNIC_REC_CLASSES;
+#define REC_CLASS(lines) (lines),
+	static const uint32_t classes[] = { OSNIC_REC_CLASS_LIST(REC_CLASS) };
+#undef REC_CLASS
 	const struct osnic_call_desc *d;
 	const void *rec;
 	uint32_t len, i;

@@ -6,6 +6,7 @@
  *	UDP port SVC_PORT is listened on; program PROG has versions 2 and 3 there.
  *	service 1: PROG v2, procedures 0..5, worker 1 (asleep on this CPU)
  *	service 2: PROG v3, procedures 0..2, no worker
+ *	this host's addresses: 10.0.0.2 and fd00::2 (pkt.h's PKT_DST_SERVER)
  *
  * The table holds one call per row with the verdict, the one RPC counter it
  * must move and, for XDP_TX, the reply it must get. Replies are compared
@@ -82,6 +83,37 @@ static void put_worker(uint32_t id, uint32_t svc_id, uint32_t state, uint32_t cp
 	set_sched(id, state, cpu);
 }
 
+static struct osnic_local_addr_key local_key(bool v6)
+{
+	struct osnic_local_addr_key k = { .family = v6 ? AF_INET6 : AF_INET };
+
+	if (v6) {
+		k.addr[0] = 0xfd;
+		k.addr[15] = 2;
+	} else {
+		k.addr[0] = 10;
+		k.addr[3] = 2;
+	}
+	return k;
+}
+
+/* The server's address of one family is this host's, as osnicd would say. */
+static void put_local(bool v6)
+{
+	struct osnic_local_addr_key k = local_key(v6);
+	uint32_t ifindex = 1;
+
+	map_put(skel->maps.osnic_local_addrs, &k, sizeof(k), &ifindex, sizeof(ifindex));
+}
+
+static void del_local(bool v6)
+{
+	struct osnic_local_addr_key k = local_key(v6);
+
+	cr_assert_eq(bpf_map__delete_elem(skel->maps.osnic_local_addrs, &k, sizeof(k), 0), 0,
+		     "delete of a local address: %s", strerror(errno));
+}
+
 static void setup(void)
 {
 	uint32_t port = SVC_PORT, w1 = 1;
@@ -93,6 +125,8 @@ static void setup(void)
 	memset(ring_fds, 0, sizeof(ring_fds));
 	map_put(skel->maps.osnic_listen, &port, sizeof(port), &l, sizeof(l));
 	map_put(skel->maps.osnic_prog_vers, &pk, sizeof(pk), &range, sizeof(range));
+	put_local(false);
+	put_local(true);
 	put_service(SVC_V2, 2, PROCS_V2, DEPTH_LINES, 0, 1, &w1);
 	put_service(SVC_V3, 3, PROCS_V3, DEPTH_LINES, 0, 0, NULL);
 	put_worker(1, SVC_V2, OSNIC_WS_SLEEPING, TEST_CPU);
@@ -201,7 +235,9 @@ static uint64_t now_ns(void)
 /* The size class, in lines, of a call with len argument bytes. */
 static unsigned int rec_lines(size_t len)
 {
-	static const unsigned int classes[] = OSNIC_REC_CLASSES;
+#define REC_CLASS(lines) (lines),
+	static const unsigned int classes[] = { OSNIC_REC_CLASS_LIST(REC_CLASS) };
+#undef REC_CLASS
 
 	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++)
 		if (OSNIC_ARGS_OFF + len <= OSNIC_REC_SIZE(classes[i]))
@@ -476,6 +512,32 @@ static struct rpc_case cases[] = {
 	{ "deliver to broadcast MAC", { UDP4, .eth_bcast = true }, { CALL(2, 1) }, 0, XDP_DROP,
 	  OSNIC_RX_RPC_DELIVERED },
 
+	/*
+	 * Not addressed to this host: the kernel's, whatever the datagram
+	 * holds, before any RPC decision. The same calls to the server's
+	 * address are answered or delivered in the rows around.
+	 */
+	{ "other host: deliver", { UDP4, .dst = PKT_DST_OTHER }, { CALL(2, 1) }, 0, XDP_PASS,
+	  OSNIC_RX_NOT_LOCAL },
+	{ "other host: nullproc", { UDP4, .dst = PKT_DST_OTHER }, { CALL(2, 0) }, 0, XDP_PASS,
+	  OSNIC_RX_NOT_LOCAL },
+	{ "other host: prog unavail", { UDP4, .dst = PKT_DST_OTHER },
+	  { CALL(2, 1), .prog = 1 }, 0, XDP_PASS, OSNIC_RX_NOT_LOCAL },
+	{ "other host: garbage", { UDP4, .dst = PKT_DST_OTHER, .payload_len = 64 }, {}, 1,
+	  XDP_PASS, OSNIC_RX_NOT_LOCAL },
+	{ "other host: deliver ipv6", { UDP6, .dst = PKT_DST_OTHER }, { SYSCALL }, 0, XDP_PASS,
+	  OSNIC_RX_NOT_LOCAL },
+	{ "other host: nullproc ipv6", { UDP6, .dst = PKT_DST_OTHER }, { CALL(2, 0) }, 0,
+	  XDP_PASS, OSNIC_RX_NOT_LOCAL },
+	{ "other host: vlan", { UDP4, .dst = PKT_DST_OTHER, .vlan_tci = 3 }, { SYSCALL }, 0,
+	  XDP_PASS, OSNIC_RX_NOT_LOCAL },
+	{ "broadcast", { UDP4, .dst = PKT_DST_BCAST, .eth_bcast = true }, { CALL(2, 0) }, 0,
+	  XDP_PASS, OSNIC_RX_NOT_LOCAL },
+	{ "multicast", { UDP4, .dst = PKT_DST_MCAST }, { CALL(2, 1) }, 0, XDP_PASS,
+	  OSNIC_RX_NOT_LOCAL },
+	{ "multicast ipv6", { UDP6, .dst = PKT_DST_MCAST }, { CALL(2, 0) }, 0, XDP_PASS,
+	  OSNIC_RX_NOT_LOCAL },
+
 	/* Delivered to worker 1; the argument length picks the size class. */
 	{ "deliver no args", { UDP4 }, { CALL(2, 1) }, 0, XDP_DROP, OSNIC_RX_RPC_DELIVERED },
 	{ "deliver 64 args: 2 lines", { UDP4 }, { CALL(2, 1), .args_len = 64 }, 0, XDP_DROP,
@@ -661,6 +723,66 @@ ParameterizedTest(struct rpc_case *tc, xdp_rpc, table, .init = setup, .fini = te
 	}
 }
 
+/* ---- this host's addresses ------------------------------------------------------ */
+
+/* One call to the server's address of a family: the verdict. */
+static int call_server(bool v6, uint32_t proc)
+{
+	struct pkt_spec s = { UDP4, .ipv6 = v6 };
+	struct rpc_spec r = { CALL(2, proc), .args_len = 16 };
+	uint8_t frame[PKT_MAX];
+	size_t len = pkt_build_rpc(&s, &r, frame, sizeof(frame));
+
+	cr_assert_gt(len, 0);
+	return run_xdp(frame, len, NULL, NULL);
+}
+
+/* The map decides, per address and family: osnicd's deletes and adds take effect. */
+Test(xdp_local, address_removed_and_added_back, .init = setup, .fini = teardown)
+{
+	struct ring_read rr;
+
+	del_local(false);
+	cr_assert_eq(call_server(false, 1), XDP_PASS, "IPv4 address gone");
+	cr_assert_eq(call_server(false, 0), XDP_PASS, "IPv4 address gone, nullproc");
+	cr_assert_eq(rx_count(OSNIC_RX_NOT_LOCAL), 2);
+	/* The IPv6 address is still there. */
+	cr_assert_eq(call_server(true, 1), XDP_DROP, "IPv6 address kept");
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 1);
+
+	del_local(true);
+	cr_assert_eq(call_server(true, 1), XDP_PASS, "IPv6 address gone");
+	cr_assert_eq(rx_count(OSNIC_RX_NOT_LOCAL), 3);
+
+	put_local(false);
+	put_local(true);
+	cr_assert_eq(call_server(false, 1), XDP_DROP, "IPv4 address back");
+	cr_assert_eq(call_server(true, 1), XDP_DROP, "IPv6 address back");
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 3);
+	cr_assert_eq(rx_count(OSNIC_RX_NOT_LOCAL), 3);
+	cr_assert_eq(ring_drain(1, &rr), 3);
+}
+
+/* The key is (family, address): an IPv4 entry says nothing of an IPv6 one. */
+Test(xdp_local, family_is_part_of_the_key, .init = setup, .fini = teardown)
+{
+	struct osnic_local_addr_key k = local_key(false);
+	uint32_t ifindex = 1;
+
+	del_local(false);
+	del_local(true);
+	/* 10.0.0.2's bytes under AF_INET6, fd00::2's under AF_INET. */
+	k.family = AF_INET6;
+	map_put(skel->maps.osnic_local_addrs, &k, sizeof(k), &ifindex, sizeof(ifindex));
+	k = local_key(true);
+	k.family = AF_INET;
+	map_put(skel->maps.osnic_local_addrs, &k, sizeof(k), &ifindex, sizeof(ifindex));
+	cr_assert_eq(call_server(false, 1), XDP_PASS);
+	cr_assert_eq(call_server(true, 1), XDP_PASS);
+	cr_assert_eq(rx_count(OSNIC_RX_NOT_LOCAL), 2);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 0);
+}
+
 /* ---- steering -------------------------------------------------------------------- */
 
 static int send_call(const struct rpc_spec *r, uint8_t *out, uint32_t *out_len)
@@ -841,4 +963,98 @@ Test(xdp_steer, ring_full_drops_and_counts, .init = setup, .fini = teardown)
 	cr_assert_eq(svc_stats_sum(SVC_V2).drop_ring_full, runs - fit);
 	cr_assert_eq(ring_drain(1, &rr), fit);
 	cr_assert_eq(rr.rec[0].size, OSNIC_REC_SIZE(24));
+}
+
+/*
+ * OSNIC_SVC_F_ALL_PROCS: the procedure mask is ignored and every procedure,
+ * NULLPROC and numbers past 63 included, is delivered to the worker; a
+ * service without the flag keeps answering them in XDP.
+ */
+Test(xdp_all_procs, every_procedure_is_delivered, .init = setup, .fini = teardown)
+{
+	static const uint32_t procs[] = { 0, 1, 6, 63, 64, 0x7fffffff, 0xffffffff };
+	const size_t n = sizeof(procs) / sizeof(procs[0]);
+	struct pkt_spec s = { UDP4 };
+	struct ring_read rr;
+	uint64_t t0, t1;
+
+	put_service(SVC_V2, 2, 0, DEPTH_LINES, OSNIC_SVC_F_ALL_PROCS, 1, (uint32_t[]){ 1 });
+	for (size_t i = 0; i < n; i++) {
+		struct rpc_spec r = { CALL(2, procs[i]), .args_len = 12 };
+		char name[40];
+
+		snprintf(name, sizeof(name), "all procs: proc %#x", procs[i]);
+		t0 = now_ns();
+		cr_assert_eq(send_call(&r, NULL, NULL), XDP_DROP, "%s: verdict", name);
+		t1 = now_ns();
+		ring_drain(1, &rr);
+		check_delivery(name, &s, &r, SVC_V2, &rr, t0, t1);
+	}
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), n);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_NULLPROC), 0);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_PROC_UNAVAIL), 0);
+	cr_assert_eq(svc_stats_sum(SVC_V2).delivered, n);
+	cr_assert_eq(svc_stats_sum(SVC_V2).calls, n);
+
+	/* Version 3 has no flag: procedure 64 is still PROC_UNAVAIL there. */
+	{
+		struct rpc_spec r = { CALL(3, 64) };
+
+		cr_assert_eq(send_call(&r, NULL, NULL), XDP_TX);
+		cr_assert_eq(rx_count(OSNIC_RX_RPC_PROC_UNAVAIL), 1);
+	}
+}
+
+/* The flag does not lift the inline limit: larger calls go to the socket. */
+Test(xdp_all_procs, too_big_still_passes, .init = setup, .fini = teardown)
+{
+	struct rpc_spec r = { CALL(2, 100), .args_len = OSNIC_MAX_INLINE_ARGS + 4 };
+	struct ring_read rr;
+
+	put_service(SVC_V2, 2, 0, DEPTH_LINES, OSNIC_SVC_F_ALL_PROCS, 1, (uint32_t[]){ 1 });
+	cr_assert_eq(send_call(&r, NULL, NULL), XDP_PASS);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_TOO_BIG), 1);
+	cr_assert_eq(ring_drain(1, &rr), 0);
+}
+
+/*
+ * OSNIC_SVC_F_ALL_PROCS: a credential the ring cannot carry whole (anything
+ * but AUTH_NONE, malformed ones included) goes to the server's socket; the
+ * same calls to a service without the flag are delivered or answered as
+ * before.
+ */
+Test(xdp_all_procs, credentials_but_auth_none_pass, .init = setup, .fini = teardown)
+{
+	struct rpc_spec pass[] = {
+		{ CALL(2, 1), .cred_flavor = RPC_AUTH_SYS, .uid = 7, .gid = 8,
+		  .machinename_len = 5, .ngids = 2 },
+		{ CALL(2, 0), .cred_flavor = RPC_AUTH_SYS },
+		{ CALL(2, 1), .cred_flavor = 6, .cred_body_len = 24 },	/* RPCSEC_GSS */
+		{ CALL(2, 1), .cred_flavor = 2 },			/* AUTH_SHORT */
+		{ CALL(2, 1), .cred_flavor = RPC_AUTH_SYS, .ngids = 2, .cred_len_delta = 4,
+		  .args_len = 16 },
+	};
+	const size_t n = sizeof(pass) / sizeof(pass[0]);
+	struct rpc_spec none = { CALL(2, 1), .args_len = 8 };
+	struct ring_read rr;
+
+	put_service(SVC_V2, 2, 0, DEPTH_LINES, OSNIC_SVC_F_ALL_PROCS, 1, (uint32_t[]){ 1 });
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(send_call(&pass[i], NULL, NULL), XDP_PASS, "credential case %zu", i);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_AUTH_PASS), n);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_AUTH_ERROR), 0);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_BAD_AUTH), 0);
+	cr_assert_eq(ring_drain(1, &rr), 0);
+	cr_assert_eq(send_call(&none, NULL, NULL), XDP_DROP, "AUTH_NONE is delivered");
+	cr_assert_eq(ring_drain(1, &rr), 1);
+
+	/* Without the flag: AUTH_SYS delivered, RPCSEC_GSS answered, bad dropped. */
+	put_service(SVC_V2, 2, PROCS_V2, DEPTH_LINES, 0, 1, (uint32_t[]){ 1 });
+	cr_assert_eq(send_call(&pass[0], NULL, NULL), XDP_DROP);
+	cr_assert_eq(ring_drain(1, &rr), 1);
+	cr_assert_eq(send_call(&pass[2], NULL, NULL), XDP_TX);
+	cr_assert_eq(send_call(&pass[4], NULL, NULL), XDP_DROP);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_AUTH_PASS), n);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_AUTH_ERROR), 1);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_BAD_AUTH), 1);
 }

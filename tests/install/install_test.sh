@@ -36,7 +36,7 @@ pcdir=$tmp/pkgconfig
 CC=${CC:-cc}
 # What the Makefile installs; headers that must stay private.
 sbin_progs=(osnicd osnic-sched osnicctl)
-bin_progs=(osnic-demo-server osnic-demo-client osnic-loadgen)
+bin_progs=(osnic-demo-server osnic-demo-client osnic-loadgen osnic-run)
 headers=(osnic.h rpc.h xdr.h rpcmsg.h abi.h tirpc.h)
 private_headers=(loader.h ctl.h nl.h ring.h sched.h)
 
@@ -57,6 +57,7 @@ check_out "lib/libosnic.so.0 -> libosnic.so.0.1" "^libosnic.so.0.1$" readlink "$
 check_out "lib/libosnic.so -> libosnic.so.0" "^libosnic.so.0$" readlink "$usr/lib/libosnic.so"
 check_out "soname libosnic.so.0" "SONAME.*\[libosnic.so.0\]" readelf -d "$usr/lib/libosnic.so.0.1"
 check "lib/libosnic.a" test -f "$usr/lib/libosnic.a"
+check "lib/libosnic-run.so (osnic-run's shim)" test -f "$usr/lib/libosnic-run.so"
 check_out "lib/pkgconfig/osnic.pc" "^prefix=/usr$" cat "$usr/lib/pkgconfig/osnic.pc"
 for h in "${headers[@]}"; do check "include/osnic/$h" test -f "$usr/include/osnic/$h"; done
 for h in "${private_headers[@]}"; do check "include/osnic/$h is not installed" test ! -e "$usr/include/osnic/$h"; done

@@ -317,6 +317,8 @@ if [ "${1:-}" = --inner ]; then
 		test "$rc" -ne 0 -a -n "$(grep -F 'osnicd is not running' <<<"$msg")"
 	check "... also in JSON" json_ok '"not running" in d["error"]' <<<"$(ctl -j service list)"
 	check "$PIN is empty after --cleanup" test -z "$(ls -A "$PIN" 2>/dev/null)"
+	check "no ring is left under /run/osnic/rings after --cleanup" \
+		test -z "$(ls -A /run/osnic/rings 2>/dev/null)"
 	check "no XDP on veth0 after --cleanup" bash -c '! ip -d link show dev veth0 | grep -q prog/xdp'
 	exit 0
 fi

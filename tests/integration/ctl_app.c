@@ -8,6 +8,7 @@
  *     register                 app-register
  *     service PORT [PROG VERS] service-add (procs 0-3), remembers the id
  *     worker                   worker-add for the last service, on a new thread
+ *     end-worker               the last worker's thread returns (the process lives)
  *     open [PATH]              bpf_obj_get the last worker's ring, or PATH
  *     del-service ID           service-del of any id (for EPERM tests)
  *     del-worker ID            worker-del of any id
@@ -28,18 +29,22 @@
 
 #include <osnic/ctl.h>
 
-static pid_t worker_tid;
+static pid_t worker_tid, end_tid;
+static pthread_t last_thread;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 
+/* Runs until end-worker names it. */
 static void *worker_thread(void *arg)
 {
+	pid_t me = syscall(SYS_gettid);
+
 	pthread_mutex_lock(&lock);
-	worker_tid = syscall(SYS_gettid);
-	pthread_cond_signal(&cond);
+	worker_tid = me;
+	pthread_cond_broadcast(&cond);
+	while (end_tid != me)
+		pthread_cond_wait(&cond, &lock);
 	pthread_mutex_unlock(&lock);
-	for (;;)
-		pause();
 	return NULL;
 }
 
@@ -50,6 +55,7 @@ static pid_t start_thread(void)
 	worker_tid = 0;
 	if (pthread_create(&t, NULL, worker_thread, NULL))
 		return 0;
+	last_thread = t;
 	pthread_mutex_lock(&lock);
 	while (!worker_tid)
 		pthread_cond_wait(&cond, &lock);
@@ -104,6 +110,15 @@ static int run_steps(struct osnic_ctl *ctl, int argc, char **argv)
 			if (report(ctl, err, step))
 				return 1;
 			printf("ok worker=%u tid=%d ring=%s\n", worker_id, tid, ring);
+		} else if (!strcmp(step, "end-worker")) {
+			pid_t tid = worker_tid;
+
+			pthread_mutex_lock(&lock);
+			end_tid = tid;
+			pthread_cond_broadcast(&cond);
+			pthread_mutex_unlock(&lock);
+			pthread_join(last_thread, NULL);
+			printf("ok ended tid=%d\n", tid);
 		} else if (!strcmp(step, "open")) {
 			int fd;
 

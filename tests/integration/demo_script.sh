@@ -26,7 +26,8 @@ require "$bin/osnic-demo-server" "$bin/osnic-demo-client" "$bin/osnicd" "$bin/os
 rpcbind_before=$(pgrep -x rpcbind)
 leftovers() { # PID
 	ip netns list | grep -E "^osnic-demo-(srv|cli)-$1( |$)"
-	pgrep -af "osnic-demo-server|osnicd|osnic-loadgen" | grep -v pgrep
+	# The program itself, not any command line that names it (a path, a compiler).
+	pgrep -af '^([^ ]*/)?(osnic-demo-server|osnicd|osnic-loadgen)( |$)'
 	[ -n "$rpcbind_before" ] || pgrep -ax rpcbind
 }
 

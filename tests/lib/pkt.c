@@ -69,8 +69,14 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap)
 		ip6->hop_limit = 64;
 		ip6->saddr.s6_addr[0] = 0xfd;
 		ip6->saddr.s6_addr[15] = 1;
-		ip6->daddr.s6_addr[0] = 0xfd;
-		ip6->daddr.s6_addr[15] = 2;
+		if (s->dst == PKT_DST_BCAST || s->dst == PKT_DST_MCAST) {
+			ip6->daddr.s6_addr[0] = 0xff;
+			ip6->daddr.s6_addr[1] = 0x02;
+			ip6->daddr.s6_addr[15] = 1;
+		} else {
+			ip6->daddr.s6_addr[0] = 0xfd;
+			ip6->daddr.s6_addr[15] = s->dst == PKT_DST_OTHER ? 3 : 2;
+		}
 		p += sizeof(*ip6);
 		if (s->fragment) {
 			p[0] = l4;
@@ -88,7 +94,9 @@ size_t pkt_build(const struct pkt_spec *s, uint8_t *buf, size_t cap)
 		if (s->fragment)
 			ip->frag_off = htons(0x2000);
 		ip->saddr = htonl(0x0a000001);
-		ip->daddr = htonl(0x0a000002);
+		ip->daddr = htonl(s->dst == PKT_DST_OTHER ? 0x0a000003 :
+				  s->dst == PKT_DST_BCAST ? 0xffffffff :
+				  s->dst == PKT_DST_MCAST ? 0xe0000001 : 0x0a000002);
 		/* NOP options */
 		memset(p + sizeof(*ip), 1, s->ip_opt_len);
 		ip->check = htons(pkt_csum_fold(pkt_csum_add(0, ip, sizeof(*ip) + s->ip_opt_len)));

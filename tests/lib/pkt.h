@@ -15,11 +15,20 @@
 
 #define PKT_MAX 2048
 
+/* The IP destination of a frame. */
+enum pkt_dst {
+	PKT_DST_SERVER = 0,	/* 10.0.0.2, fd00::2 */
+	PKT_DST_OTHER,		/* another host: 10.0.0.3, fd00::3 */
+	PKT_DST_BCAST,		/* 255.255.255.255; IPv6 has none: ff02::1 */
+	PKT_DST_MCAST,		/* 224.0.0.1, ff02::1 */
+};
+
 struct pkt_spec {
 	uint16_t eth_proto;	/* 0: derived from ipv6 */
 	bool eth_bcast;		/* to ff:ff:ff:ff:ff:ff instead of the server's MAC */
 	uint16_t vlan_tci;	/* tagged when non-zero */
 	bool ipv6;
+	enum pkt_dst dst;
 	uint8_t ip_opt_len;	/* IPv4 option bytes (multiple of 4, <= 40) */
 	uint8_t l4_proto;	/* 0: UDP */
 	bool fragment;		/* IPv4 MF flag / IPv6 fragment header */

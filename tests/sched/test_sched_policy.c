@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <sys/mman.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -752,6 +753,7 @@ struct busy_worker {
 	pthread_t thread;
 	atomic_int tid;
 	atomic_bool go;
+	atomic_bool spinning; /* past its last sleep */
 	double cpu_ms, wall_ms;
 };
 
@@ -763,7 +765,12 @@ static double thread_cpu_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* A worker that always has calls pending and spins, never sleeping. */
+/*
+ * A worker that always has calls pending and spins, never sleeping. The
+ * calls are delivered once it spins: the scheduler counts what was
+ * delivered before a worker's last sleep as served, as it is in a worker
+ * that sleeps only on an empty ring.
+ */
 static void *busy_worker_main(void *arg)
 {
 	struct busy_worker *b = arg;
@@ -774,6 +781,7 @@ static void *busy_worker_main(void *arg)
 		sleep_ms(1);
 	/* A sleep after registration, so that its next wakeup sees it as a worker. */
 	sleep_ms(5);
+	atomic_store(&b->spinning, true);
 	c0 = thread_cpu_ms();
 	w0 = now_ms();
 	spin_for_ms(LIMIT_RUN_MS);
@@ -801,14 +809,18 @@ static double two_busy_workers(__u32 max_cpus, struct osnic_sched_stats *delta)
 		while (!atomic_load(&b[i].tid))
 			sleep_ms(1);
 		add_worker(&e, wids[i], b[i].tid);
-		deliver(&e, wids[i], 2, 4, RING_FILL_THIS_CPU);
-		forget_rx(&e, wids[i]);
 	}
 	add_service(&e, 1024, max_cpus, wids, 2);
 	hogs_start(&h, e.ncpus);
 	osnic_sched_stats(e.s, &before);
 	for (int i = 0; i < 2; i++)
 		atomic_store(&b[i].go, true);
+	for (int i = 0; i < 2; i++) {
+		while (!atomic_load(&b[i].spinning))
+			sleep_ms(1);
+		deliver(&e, wids[i], 2, 4, RING_FILL_THIS_CPU);
+		forget_rx(&e, wids[i]);
+	}
 	for (int i = 0; i < 2; i++)
 		pthread_join(b[i].thread, NULL);
 	osnic_sched_stats(e.s, &after);
@@ -849,4 +861,210 @@ Test(sched_policy, service_cpu_limit)
 	cr_assert_lt(l, 1.2, "a service limited to 1 CPU got %.2f CPUs", l);
 	cr_assert_gt(u, 1.4, "the same service without a limit got only %.2f CPUs", u);
 	cr_assert_gt(unlimited.worker_dispatches, 0, "no dispatches from the priority queue");
+}
+
+/* ---- workers that lie, or never drain: what others keep ------------------------ */
+
+#define HOSTILE_RUN_MS 2000
+
+/*
+ * A hostile (or broken) worker: it spins on a CPU without ever sleeping.
+ * With `lie`, it first writes a huge consumer position into its ring's
+ * consumer page, which the application maps writable, so that the ring
+ * seems to hold calls that were never delivered.
+ */
+struct hostile {
+	pthread_t thread;
+	atomic_int tid;
+	atomic_bool go, stop, spinning;
+	int ring_fd;
+	bool lie;
+};
+
+static void *hostile_main(void *arg)
+{
+	struct hostile *x = arg;
+	volatile unsigned long sink = 0;
+
+	atomic_store(&x->tid, gettid());
+	while (!atomic_load(&x->go))
+		sleep_ms(1);
+	if (x->lie) {
+		long page = sysconf(_SC_PAGESIZE);
+		unsigned long *cons =
+			mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, x->ring_fd, 0);
+
+		if (cons == MAP_FAILED)
+			return (void *)(long)errno;
+		/* What producer_pos - consumer_pos reads as "queued": 2^62 bytes. */
+		__atomic_store_n(cons, -(1UL << 62), __ATOMIC_RELEASE);
+		munmap(cons, page);
+	}
+	/* Its last sleep: from here on it is a known worker that never sleeps. */
+	sleep_ms(5);
+	atomic_store(&x->spinning, true);
+	while (!atomic_load_explicit(&x->stop, memory_order_relaxed))
+		for (int i = 0; i < 1000; i++)
+			sink += i;
+	return NULL;
+}
+
+/* An ordinary CPU-bound thread: the CPU it got while it spun for HOSTILE_RUN_MS. */
+struct ordinary {
+	pthread_t thread;
+	atomic_bool go;
+	double cpu_ms, wall_ms;
+};
+
+static void *ordinary_main(void *arg)
+{
+	struct ordinary *o = arg;
+	double c0, w0;
+
+	while (!atomic_load(&o->go))
+		sleep_ms(1);
+	c0 = thread_cpu_ms();
+	w0 = now_ms();
+	spin_for_ms(HOSTILE_RUN_MS);
+	o->cpu_ms = thread_cpu_ms() - c0;
+	o->wall_ms = now_ms() - w0;
+	return NULL;
+}
+
+/*
+ * One hostile worker per CPU (worker ids 20.., one service) spins while an
+ * ordinary thread spins for HOSTILE_RUN_MS; returns the ordinary thread's
+ * share of a CPU, with the counters' deltas over its run in *delta. With
+ * `deliver_calls`, each worker gets real calls once it spins, which it
+ * never consumes.
+ */
+static double hostile_workers(bool lie, bool deliver_calls, struct osnic_sched_stats *delta)
+{
+	struct osnic_sched_stats before, after;
+	struct hostile x[MAX_THREADS];
+	__u32 wids[MAX_THREADS];
+	struct ordinary o;
+	char state[32];
+	struct env e;
+	int n, err;
+	double share;
+
+	env_start(&e);
+	n = e.ncpus < MAX_THREADS ? e.ncpus : MAX_THREADS;
+	if (n > OSNIC_MAX_SVC_WORKERS)
+		n = OSNIC_MAX_SVC_WORKERS;
+	memset(x, 0, sizeof(x));
+	memset(&o, 0, sizeof(o));
+	for (int i = 0; i < n; i++) {
+		wids[i] = 20 + i;
+		x[i].lie = lie;
+		err = pthread_create(&x[i].thread, NULL, hostile_main, &x[i]);
+		cr_assert_eq(err, 0, "pthread_create: %s", strerror(err));
+		while (!atomic_load(&x[i].tid))
+			sleep_ms(1);
+		add_worker(&e, wids[i], x[i].tid);
+		x[i].ring_fd = e.ring_fd[wids[i]];
+	}
+	add_service(&e, 1024, 0, wids, n);
+	err = pthread_create(&o.thread, NULL, ordinary_main, &o);
+	cr_assert_eq(err, 0, "pthread_create: %s", strerror(err));
+	for (int i = 0; i < n; i++)
+		atomic_store(&x[i].go, true);
+	for (int i = 0; i < n; i++) {
+		while (!atomic_load(&x[i].spinning))
+			sleep_ms(1);
+		if (deliver_calls) {
+			deliver(&e, wids[i], 2, 4, RING_FILL_THIS_CPU);
+			forget_rx(&e, wids[i]);
+		}
+	}
+	/* Let the workers take their CPUs first. */
+	sleep_ms(100);
+	osnic_sched_stats(e.s, &before);
+	atomic_store(&o.go, true);
+	pthread_join(o.thread, NULL);
+	osnic_sched_stats(e.s, &after);
+	for (int i = 0; i < n; i++)
+		atomic_store(&x[i].stop, true);
+	for (int i = 0; i < n; i++) {
+		void *ret;
+
+		pthread_join(x[i].thread, &ret);
+		cr_assert_null(ret, "worker %u could not map its consumer page: %s", wids[i],
+			       strerror((int)(long)ret));
+	}
+
+	share = o.cpu_ms / o.wall_ms;
+	cr_log_info("%d %s workers%s: the ordinary thread got %.0f ms of CPU in %.0f ms (%.0f%%)",
+		    n, lie ? "lying" : "busy", deliver_calls ? " with calls they never serve" : "",
+		    o.cpu_ms, o.wall_ms, share * 100);
+	cr_log_info("  worker_enqueued +%llu worker_kept +%llu worker_placed_rx_cpu +%llu "
+		    "worker_placed_idle +%llu tick_yields +%llu kicks +%llu starved_shared +%llu "
+		    "pending_capped +%llu budget_spent +%llu",
+		    DELTA(worker_enqueued), DELTA(worker_kept), DELTA(worker_placed_rx_cpu),
+		    DELTA(worker_placed_idle), DELTA(tick_yields), DELTA(kicks),
+		    DELTA(starved_shared), DELTA(pending_capped), DELTA(budget_spent));
+	for (size_t i = 0; i < sizeof(*delta) / sizeof(__u64); i++)
+		((__u64 *)delta)[i] = ((__u64 *)&after)[i] - ((__u64 *)&before)[i];
+
+	/* Not ejected, by the watchdog or otherwise. */
+	assert_still_running(e.s, "while workers misbehaved");
+	err = osnic_sched_kernel_state(state, sizeof(state), NULL, 0);
+	cr_assert_eq(err, 0, "cannot read the sched_ext state: %s", strerror(-err));
+	cr_assert_str_eq(state, "enabled", "sched_ext is \"%s\" after the run, not \"enabled\"",
+			 state);
+	env_stop(&e);
+	return share;
+}
+
+/*
+ * Workers that write a huge consumer position into their rings and spin,
+ * one per CPU: nothing was delivered to them, so they are not pending. They
+ * get no priority (no priority queue, no keeping their CPU, no placement),
+ * and an ordinary thread gets its fair share of the CPUs beside them.
+ */
+Test(sched_policy, lying_worker_is_not_pending)
+{
+	struct osnic_sched_stats d;
+	double share;
+
+	cr_assert_eq(sysconf(_SC_NPROCESSORS_ONLN), 2, "this test is written for 2 CPUs");
+	share = hostile_workers(true, false, &d);
+	cr_assert_gt(d.pending_capped, 0, "the false consumer position was never seen");
+	cr_assert_eq(d.worker_enqueued + d.worker_kept + d.worker_placed_rx_cpu +
+			     d.worker_placed_idle,
+		     0,
+		     "lying workers were treated as pending: worker_enqueued +%llu "
+		     "worker_kept +%llu worker_placed_rx_cpu +%llu worker_placed_idle +%llu",
+		     d.worker_enqueued, d.worker_kept, d.worker_placed_rx_cpu,
+		     d.worker_placed_idle);
+	/* Fair: 2 CPUs for 3 threads, 67% each; 30% leaves room for a slow VM. */
+	cr_assert_geq(share, 0.30, "beside 2 lying workers the ordinary thread got %.0f%% of a CPU",
+		      share * 100);
+}
+
+/*
+ * Workers with real calls they never serve, spinning, one per CPU: they
+ * are pending, and preferred, but only for their budget of each period;
+ * then they are ordinary work, and an ordinary thread still gets a share
+ * of the CPUs.
+ */
+Test(sched_policy, undrained_worker_bounded_by_budget)
+{
+	struct osnic_sched_stats d;
+	double share;
+
+	cr_assert_eq(sysconf(_SC_NPROCESSORS_ONLN), 2, "this test is written for 2 CPUs");
+	share = hostile_workers(false, true, &d);
+	cr_assert_gt(d.worker_kept, 0, "the workers with calls pending were never preferred");
+	cr_assert_gt(d.budget_spent, 0, "no worker ever spent its budget");
+	/*
+	 * The budget leaves at least 25 ms in 100 ms of each CPU to the
+	 * others, and the workers' preferred time does not count against the
+	 * ordinary thread in the fair queue: it gets about 40% of a CPU, where
+	 * workers preferred without bound leave it about 12%.
+	 */
+	cr_assert_geq(share, 0.20,
+		      "beside 2 undrained workers the ordinary thread got %.0f%% of a CPU",
+		      share * 100);
 }

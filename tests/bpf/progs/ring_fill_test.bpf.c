@@ -12,6 +12,7 @@
  * number written is left in `written`.
  */
 #include "maps_shared.h"
+#include "ring.h"
 #include "ring_fill_test.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -22,10 +23,7 @@ static __always_inline int ring_put(void *ring, __u32 lines)
 {
 	struct osnic_call_desc *d;
 
-	if (lines == 4)
-		d = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(4), 0);
-	else
-		d = bpf_ringbuf_reserve(ring, OSNIC_REC_SIZE(2), 0);
+	d = ring_reserve_lines(ring, lines, 0);
 	if (!d)
 		return -1;
 	__builtin_memset(d, 0, sizeof(*d));
@@ -53,7 +51,7 @@ int ring_fill(struct xdp_md *ctx)
 	lines = req->lines;
 	count = req->count;
 	rx_cpu = req->rx_cpu == RING_FILL_THIS_CPU ? bpf_get_smp_processor_id() : req->rx_cpu;
-	if (wid >= OSNIC_MAX_WORKERS || (lines != 2 && lines != 4) || count > RING_FILL_MAX_RECORDS)
+	if (wid >= OSNIC_MAX_WORKERS || !ring_is_class(lines) || count > RING_FILL_MAX_RECORDS)
 		return XDP_ABORTED;
 	ring = bpf_map_lookup_elem(&osnic_rings, &wid);
 	if (!ring)

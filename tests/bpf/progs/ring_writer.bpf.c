@@ -2,21 +2,16 @@
 /*
  * Writes one call record into a ring buffer the way the XDP program does
  * (descriptor line, arguments from OSNIC_ARGS_OFF, a size class of whole
- * lines), for tests of the user-space consumer against the kernel's real
- * ring buffer. Run with BPF_PROG_TEST_RUN; the request (ring_writer.h) is
- * the context, and the result is written back into it.
+ * lines reserved as bpf/ring.h does), for tests of the user-space consumer
+ * against the kernel's real ring buffer. Run with BPF_PROG_TEST_RUN; the
+ * request (ring_writer.h) is the context, and the result is written back
+ * into it.
  */
-#include "vmlinux.h"
-#include <bpf/bpf_endian.h>
-#include <bpf/bpf_helpers.h>
-
-#include <osnic/abi.h>
+#include "ring.h"
 
 #include "ring_writer.h"
 
-#define AF_INET 2
 #define EINVAL 22
-#define ENOSPC 28
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -32,21 +27,11 @@ int write_call(struct ring_writer_args *a)
 	__u32 lines = a->lines;
 	__u32 *args;
 
-	/* The verifier wants reserve sizes it knows: one branch per class. */
-	if (lines == 2)
-		d = bpf_ringbuf_reserve(&ring, OSNIC_REC_SIZE(2), 0);
-	else if (lines == 4)
-		d = bpf_ringbuf_reserve(&ring, OSNIC_REC_SIZE(4), 0);
-	else if (lines == 8)
-		d = bpf_ringbuf_reserve(&ring, OSNIC_REC_SIZE(8), 0);
-	else if (lines == 16)
-		d = bpf_ringbuf_reserve(&ring, OSNIC_REC_SIZE(16), 0);
-	else if (lines == 24)
-		d = bpf_ringbuf_reserve(&ring, OSNIC_REC_SIZE(24), 0);
-	else {
+	if (!ring_is_class(lines)) {
 		a->result = -EINVAL;
 		return 0;
 	}
+	d = ring_reserve_lines(&ring, lines, 0);
 	if (!d) {
 		a->result = -ENOSPC;
 		return 0;
