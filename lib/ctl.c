@@ -5,9 +5,10 @@
  * One request at a time: the request gets the next sequence number, and
  * every answer with another sequence number (a late answer to an earlier,
  * abandoned request) is skipped. The socket is connect()ed to osnicd's port
- * id, so the kernel delivers nothing from anyone else; a process of another
- * user could still hold that port id when osnicd is not running, so answers
- * must carry the kernel-verified credentials of uid 0.
+ * id (the one osnicd published, else the well-known one), so the kernel
+ * delivers nothing from anyone else; a process of another user could still
+ * hold that port id when osnicd is not running, so answers must carry the
+ * kernel-verified credentials of uid 0.
  *
  * In a user namespace that does not map uid 0 (unshare -Ur, a rootless
  * container), the kernel shows osnicd's uid as the overflow uid (65534),
@@ -38,6 +39,7 @@
 struct osnic_ctl {
 	struct mnl_socket *nl;
 	uint32_t portid;
+	uint32_t daemon;		/* osnicd's port id */
 	uint32_t seq;
 	struct osnic_nl_ext ext;	/* the last call's error */
 	char rx[OSNIC_NL_BUF_SIZE];
@@ -64,9 +66,10 @@ static int ctl_fail(struct osnic_ctl *ctl, int err, const char *fmt, ...)
 
 int osnic_ctl_open(struct osnic_ctl **ctlp)
 {
+	/* Where osnicd published its port id, else the well-known one. */
 	struct sockaddr_nl daemon = {
 		.nl_family = AF_NETLINK,
-		.nl_pid = OSNIC_NL_PORTID,
+		.nl_pid = osnic_nl_daemon_portid(NULL),
 	};
 	struct timeval tv = {
 		.tv_sec = OSNIC_CTL_TIMEOUT_MS / 1000,
@@ -100,6 +103,7 @@ int osnic_ctl_open(struct osnic_ctl **ctlp)
 		goto cleanup;
 	}
 	ctl->portid = mnl_socket_get_portid(ctl->nl);
+	ctl->daemon = daemon.nl_pid;
 	ctl->seq = (uint32_t)time(NULL);
 	*ctlp = ctl;
 	return 0;
@@ -220,13 +224,13 @@ static int ctl_check_sender(struct osnic_ctl *ctl, const struct ucred *cred)
 			return 0;
 		return ctl_fail(ctl, -EPERM,
 				"port id %#x is held by pid %d of uid %u, not by osnicd (uid 0)",
-				OSNIC_NL_PORTID, cred->pid, cred->uid);
+				ctl->daemon, cred->pid, cred->uid);
 	}
 	if (cred->uid != overflow_uid() && (long long)cred->uid != root)
 		return ctl_fail(ctl, -EPERM,
 				"port id %#x is held by pid %d of uid %u of this user namespace, "
 				"not by osnicd (uid 0, unmapped here)",
-				OSNIC_NL_PORTID, cred->pid, cred->uid);
+				ctl->daemon, cred->pid, cred->uid);
 	if (cred->pid <= 0)
 		return ctl_fail(ctl, -EPERM,
 				"osnicd's pid is not visible in this pid namespace: share osnicd's "
@@ -247,7 +251,7 @@ static int ctl_check_sender(struct osnic_ctl *ctl, const struct ucred *cred)
 		return ctl_fail(ctl, -EPERM,
 				"port id %#x is held by pid %d of an unmapped uid, not by osnicd "
 				"(%s names pid %d)",
-				OSNIC_NL_PORTID, cred->pid, path, pid);
+				ctl->daemon, cred->pid, path, pid);
 	return 0;
 }
 
@@ -283,7 +287,7 @@ static ssize_t ctl_recv(struct osnic_ctl *ctl)
 			cred = (const struct ucred *)CMSG_DATA(c);
 	if (!cred)
 		return ctl_fail(ctl, -EPERM, "answer on port id %#x without credentials",
-				OSNIC_NL_PORTID);
+				ctl->daemon);
 	if (ctl_check_sender(ctl, cred))
 		return ctl->ext.err;
 	return n;
@@ -305,7 +309,7 @@ static int ctl_transact(struct osnic_ctl *ctl, struct nlmsghdr *req, reply_cb cb
 			return ctl_fail(ctl, -ECONNREFUSED,
 					"osnicd is not running in this network namespace "
 					"(nothing bound to netlink port id %#x)",
-					OSNIC_NL_PORTID);
+					ctl->daemon);
 		return ctl_fail(ctl, -errno, "sending to osnicd: %s", strerror(errno));
 	}
 	for (;;) {
@@ -400,6 +404,14 @@ int osnic_ctl_app_register(struct osnic_ctl *ctl, uint32_t *app_id)
 int osnic_ctl_app_deregister(struct osnic_ctl *ctl)
 {
 	return ctl_transact(ctl, ctl_msg(ctl, OSNIC_CMD_APP_DEREGISTER, false), NULL, NULL);
+}
+
+int osnic_ctl_app_del(struct osnic_ctl *ctl, uint32_t app_id)
+{
+	struct nlmsghdr *nlh = ctl_msg(ctl, OSNIC_CMD_APP_DEREGISTER, false);
+
+	mnl_attr_put_u32(nlh, OSNIC_A_APP_ID, app_id);
+	return ctl_transact(ctl, nlh, NULL, NULL);
 }
 
 int osnic_ctl_service_add(struct osnic_ctl *ctl, const struct osnic_ctl_service *svc,
@@ -679,6 +691,8 @@ static int daemon_info_cb(const struct osnic_nl_msg *m, void *data)
 				*q[t] = mnl_attr_get_u64(a);
 		}
 	}
+	i->req_dropped = attr_u64(m, OSNIC_A_REQ_DROPPED);
+	i->nl_portid = attr_u32(m, OSNIC_A_NL_PORTID, 0);
 	return 0;
 }
 

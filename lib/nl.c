@@ -12,12 +12,16 @@
  * point at what it sent wrong.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <net/if.h>
+#include <sys/stat.h>
 
 #include <libmnl/libmnl.h>
 
@@ -91,6 +95,8 @@ static const struct attr_policy attr_policy[OSNIC_A_MAX + 1] = {
 	[OSNIC_A_SCHED_STATS] = { "sched_stats", MNL_TYPE_NESTED },
 	[OSNIC_A_SCHED_ENABLE] = { "sched_enable", MNL_TYPE_U8 },
 	[OSNIC_A_QUOTA] = { "quota", MNL_TYPE_NESTED },
+	[OSNIC_A_REQ_DROPPED] = { "req_dropped", MNL_TYPE_U64 },
+	[OSNIC_A_NL_PORTID] = { "nl_portid", MNL_TYPE_U32 },
 };
 
 #define A(x) (1ULL << OSNIC_A_##x)
@@ -103,7 +109,7 @@ struct cmd_policy {
 
 static const struct cmd_policy cmd_policy[OSNIC_CMD_MAX + 1] = {
 	[OSNIC_CMD_APP_REGISTER] = { "app-register" },
-	[OSNIC_CMD_APP_DEREGISTER] = { "app-deregister" },
+	[OSNIC_CMD_APP_DEREGISTER] = { "app-deregister", A(APP_ID) },
 	[OSNIC_CMD_SERVICE_ADD] = {
 		"service-add",
 		A(PROG) | A(VERS) | A(PORT) | A(PROCS) | A(DEPTH) | A(FLAGS),
@@ -125,6 +131,93 @@ static const struct cmd_policy cmd_policy[OSNIC_CMD_MAX + 1] = {
 	[OSNIC_CMD_SCHED_INFO] = { "sched-info" },
 	[OSNIC_CMD_SCHED_SET] = { "sched-set", A(SCHED_ENABLE), A(SCHED_ENABLE) },
 };
+
+/* ---- where osnicd listens ---------------------------------------------------- */
+
+int osnic_nl_portid_path(char *path)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/net", &st))
+		return -errno;
+	snprintf(path, OSNIC_NL_PORTID_PATH_MAX, "%s/portid.%llu", OSNIC_NL_PORTID_DIR,
+		 (unsigned long long)st.st_ino);
+	return 0;
+}
+
+/*
+ * The uid root reads as here: 0, or in a user namespace that does not map
+ * it, the overflow uid (as every unmapped uid does; /run/osnic is root's and
+ * only root creates files in /run, so there it can only be root).
+ */
+static bool is_root_uid(uid_t uid)
+{
+	unsigned long first = 1, lower = 1, count = 0, overflow = 65534;
+	FILE *f;
+
+	if (uid == 0)
+		return true;
+	f = fopen("/proc/self/uid_map", "re");
+	if (f) {
+		if (fscanf(f, "%lu %lu %lu", &first, &lower, &count) != 3)
+			count = 0;
+		fclose(f);
+	}
+	if (first == 0 && lower == 0 && count == 4294967295UL)
+		return false;	/* the initial user namespace: root is 0 */
+	f = fopen("/proc/sys/kernel/overflowuid", "re");
+	if (f) {
+		if (fscanf(f, "%lu", &overflow) != 1)
+			overflow = 65534;
+		fclose(f);
+	}
+	return uid == overflow;
+}
+
+static bool root_only(int fd, mode_t type, uid_t *owner)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) || (st.st_mode & S_IFMT) != type || (st.st_mode & 022))
+		return false;
+	if (owner && *owner != (uid_t)-1)
+		return st.st_uid == *owner;
+	if (owner)
+		*owner = st.st_uid;
+	return is_root_uid(st.st_uid);
+}
+
+uint32_t osnic_nl_daemon_portid(char *path)
+{
+	char buf[OSNIC_NL_PORTID_PATH_MAX], num[32], *end;
+	uint32_t portid = OSNIC_NL_PORTID;
+	uid_t owner = (uid_t)-1;
+	unsigned long v;
+	int dfd, fd = -1;
+	ssize_t n;
+
+	if (!path)
+		path = buf;
+	if (osnic_nl_portid_path(path))
+		return portid;
+	dfd = open(OSNIC_NL_PORTID_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (dfd < 0)
+		return portid;
+	if (root_only(dfd, S_IFDIR, &owner))
+		fd = openat(dfd, strrchr(path, '/') + 1, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return portid;
+	if (root_only(fd, S_IFREG, &owner) && (n = read(fd, num, sizeof(num) - 1)) > 0) {
+		num[n] = '\0';
+		errno = 0;
+		v = strtoul(num, &end, 0);
+		if (!errno && end != num && (*end == '\n' || !*end) && v && v <= UINT32_MAX)
+			portid = v;
+	}
+	close(fd);
+	return portid;
+}
 
 const char *osnic_nl_cmd_name(unsigned int cmd)
 {

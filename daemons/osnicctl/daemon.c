@@ -40,6 +40,8 @@ static int daemon_info(int argc, char **argv)
 	out_quota("quota_services", "quota: services per uid", info.quota_services);
 	out_quota("quota_workers", "quota: workers per uid", info.quota_workers);
 	out_quota("quota_ring_mb", "quota: ring MiB per uid", info.quota_ring_mb);
+	out_uint("requests_dropped", "requests dropped", info.req_dropped);
+	out_hex("nl_portid", "netlink port id", info.nl_portid);
 	out_end();
 	return 0;
 }

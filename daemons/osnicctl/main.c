@@ -136,7 +136,8 @@ static void usage(FILE *f)
 		"       osnicctl iface attach DEV [mode native|generic|auto]\n"
 		"       osnicctl iface detach DEV\n"
 		"       osnicctl iface list\n"
-		"       osnicctl service list\n"
+		"       osnicctl service { list | del ID }\n"
+		"       osnicctl app del ID\n"
 		"       osnicctl worker list\n"
 		"       osnicctl stats\n"
 		"       osnicctl sched { status | enable | disable }\n"
@@ -154,6 +155,7 @@ static int do_help(int argc, char **argv)
 static const struct cmd objects[] = {
 	{ "iface", do_iface },
 	{ "service", do_service },
+	{ "app", do_app },
 	{ "stats", do_stats },
 	{ "worker", do_worker },
 	{ "sched", do_sched },

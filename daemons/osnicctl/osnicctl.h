@@ -37,6 +37,8 @@ bool is_prefix(const char *pfx, const char *str);
 int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*dflt)(int argc, char **argv),
 	       const char *object);
 int no_args(int argc, char **argv, const char *what);
+/* Exactly one argument, an id 1..UINT32_MAX (service.c); 2 on a usage error. */
+int parse_id(const char *what, int argc, char **argv, uint32_t *id);
 
 /*
  * Dumps are collected before anything is printed, so that a failure prints
@@ -70,6 +72,7 @@ void out_procs(const char *key, const char *head, uint64_t mask);
 
 /* ---- the objects ---- */
 
+int do_app(int argc, char **argv);
 int do_iface(int argc, char **argv);
 int do_service(int argc, char **argv);
 int do_worker(int argc, char **argv);

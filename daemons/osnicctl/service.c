@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * osnicctl service: the RPC services registered with osnicd (program,
- * version, port, procedures, ring depth, workers and owner), one row each.
+ * version, port, procedures, ring depth, workers and owner), one row each;
+ * a user sees its own, an admin all. "service del ID" removes one.
  */
+#include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "osnicctl.h"
@@ -50,14 +53,55 @@ static int service_list(int argc, char **argv)
 	return 0;
 }
 
+/* An id on the command line: 1..UINT32_MAX. */
+int parse_id(const char *what, int argc, char **argv, uint32_t *id)
+{
+	unsigned long v;
+	char *end;
+
+	if (argc != 1) {
+		p_err("%s: one ID is needed", what);
+		return 2;
+	}
+	errno = 0;
+	v = strtoul(argv[0], &end, 0);
+	if (errno || *end || !*argv[0] || !v || v > UINT32_MAX) {
+		p_err("%s: \"%s\" is not an id", what, argv[0]);
+		return 2;
+	}
+	*id = v;
+	return 0;
+}
+
+/* Any service of the caller's uid; an admin's, anyone's. */
+static int service_del(int argc, char **argv)
+{
+	uint32_t id;
+	int err = parse_id("service del", argc, argv, &id);
+
+	if (err || (err = connect_osnicd()))
+		return err;
+	err = osnic_ctl_service_del(ctl, id);
+	if (err)
+		return ctl_err(err, "service del");
+	if (json_output) {
+		jw_start_object(jw);
+		jw_name(jw, "removed");
+		jw_uint(jw, id);
+		jw_end_object(jw);
+	}
+	return 0;
+}
+
 static int service_help(int argc, char **argv)
 {
-	fprintf(stderr, "Usage: osnicctl service list\n");
+	fprintf(stderr, "Usage: osnicctl service { list | del ID }\n");
 	return 0;
 }
 
 static const struct cmd service_cmds[] = {
 	{ "list", service_list },
+	{ "del", service_del },
 	{ "show", service_list },
 	{ "help", service_help },
 	{},

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The administrative commands: attaching XDP to interfaces and detaching
- * it (uid 0 or CAP_NET_ADMIN), the interface dump, the counters, and the
+ * it (admins only: proc.c, caller_may), the interface dump, the counters, and the
  * daemon's own info.
  */
 #include <errno.h>
@@ -35,12 +35,13 @@ static int req_iface(struct request *rq, int *ifindex, char *name)
 	return 0;
 }
 
-static int require_admin(struct request *rq)
+static int require_admin(struct osnicd *d, struct request *rq)
 {
-	if (may_admin(rq->cred))
+	if (rq_admin(d, rq))
 		return 0;
 	return osnic_nl_ext_set(&rq->ext, -EPERM, NULL, NULL, 0,
-				"%s needs uid 0 or CAP_NET_ADMIN (uid %u)",
+				"%s needs uid 0, the admin group or CAP_NET_ADMIN in osnicd's "
+				"user namespace (uid %u)",
 				osnic_nl_cmd_name(rq->m->genl->cmd), rq->cred->uid);
 }
 
@@ -63,7 +64,7 @@ int do_iface_attach(struct osnicd *d, struct request *rq)
 	int ifindex;
 	int err;
 
-	err = require_admin(rq) ?: req_iface(rq, &ifindex, name);
+	err = require_admin(d, rq) ?: req_iface(rq, &ifindex, name);
 	if (err)
 		return err;
 	if (mode > OSNIC_XDP_MODE_GENERIC)
@@ -92,7 +93,7 @@ int do_iface_detach(struct osnicd *d, struct request *rq)
 	int ifindex;
 	int err;
 
-	err = require_admin(rq) ?: req_iface(rq, &ifindex, name);
+	err = require_admin(d, rq) ?: req_iface(rq, &ifindex, name);
 	if (err)
 		return err;
 	err = osnic_xdp_detach(ifindex);
@@ -162,7 +163,7 @@ int do_stats_get(struct osnicd *d, struct request *rq)
 	for (id = 1; id < OSNIC_MAX_SERVICES; id++) {
 		struct osnic_svc_stats st;
 
-		if (!reg_service_used(&d->reg, id) ||
+		if (!reg_service_used(&d->reg, id) || !may_see(d, rq, d->reg.services[id].app_id) ||
 		    osnic_percpu_sum(map_fd(d, OSNIC_MAP_SVC_STATS), id, (uint64_t *)&st,
 				     sizeof(st) / sizeof(uint64_t)))
 			continue;
@@ -175,7 +176,7 @@ int do_stats_get(struct osnicd *d, struct request *rq)
 	for (id = 1; id < OSNIC_MAX_WORKERS; id++) {
 		struct osnic_worker_stats st;
 
-		if (!reg_worker_used(&d->reg, id) ||
+		if (!reg_worker_used(&d->reg, id) || !may_see(d, rq, d->reg.workers[id].app_id) ||
 		    osnic_percpu_sum(map_fd(d, OSNIC_MAP_WORKER_STATS), id, (uint64_t *)&st,
 				     sizeof(st) / sizeof(uint64_t)))
 			continue;
@@ -214,6 +215,8 @@ int do_daemon_info(struct osnicd *d, struct request *rq)
 		put_u64(d, nlh, OSNIC_QUOTA_RING_MB, d->reg.quota.ring_mb);
 		mnl_attr_nest_end(nlh, nest);
 	}
+	put_u64(d, nlh, OSNIC_A_REQ_DROPPED, d->req_dropped);
+	put_u32(d, nlh, OSNIC_A_NL_PORTID, d->nl_portid);
 	reply_end(d, rq);
 	return 0;
 }

@@ -19,13 +19,19 @@
 
 #include "osnicd.h"
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
 /* Register pid (creds of a request, or an owner found at restart). */
 int app_add(struct osnicd *d, uint32_t pid, uint32_t uid, uint32_t gid,
 	    const uint64_t *expect_start, const bool *privileged, uint32_t *app_id,
 	    struct osnic_nl_ext *ext)
 {
 	struct reg_app tmpl = { .pid = pid, .uid = uid, .gid = gid, .pidfd = -1 };
+	struct ucred cred = { .pid = pid, .uid = uid, .gid = gid };
 	char comm[32];
+	unsigned int i;
 	int err;
 
 	if (reg_app_by_pid(&d->reg, pid))
@@ -41,8 +47,17 @@ int app_add(struct osnicd *d, uint32_t pid, uint32_t uid, uint32_t gid,
 		close(tmpl.pidfd);
 		return osnic_nl_ext_set(ext, -ESRCH, NULL, NULL, 0, "process %u is gone", pid);
 	}
+	for (i = 0; i < ARRAY_SIZE(d->removed); i++)
+		if (d->removed[i].pid == pid && d->removed[i].start_time == tmpl.start_time) {
+			close(tmpl.pidfd);
+			return osnic_nl_ext_set(ext, -EPERM, NULL, NULL, 0,
+						"the application of process %u was removed by "
+						"osnicctl app del: it may not register again",
+						pid);
+		}
+	/* Ports below ip_unprivileged_port_start: as admin commands (proc.c). */
 	tmpl.may_bind_privileged = privileged ? *privileged :
-						uid == 0 || proc_has_cap(pid, CAP_NET_BIND_SERVICE);
+						caller_may(d, &cred, CAP_NET_BIND_SERVICE);
 	err = reg_app_add(&d->reg, &tmpl, app_id, ext);
 	if (err) {
 		close(tmpl.pidfd);
@@ -176,16 +191,54 @@ int do_app_register(struct osnicd *d, struct request *rq)
 	return 0;
 }
 
+/*
+ * Whether the request's sender may remove what the application owns: its
+ * own process, an application of its uid, or any if it is an admin.
+ */
+static int may_remove(struct osnicd *d, struct request *rq, const struct reg_app *owner,
+		      const char *what, uint32_t id)
+{
+	if (owner->pid == (uint32_t)rq->cred->pid || owner->uid == rq->cred->uid || rq_admin(d, rq))
+		return 0;
+	return osnic_nl_ext_set(&rq->ext, -EPERM, NULL, NULL, 0,
+				"%s %u belongs to another user: only its owner or an admin "
+				"(uid 0, the admin group, CAP_NET_ADMIN) may remove it",
+				what, id);
+}
+
+/* Without APP_ID: the sender's own application. With it: any one (may_remove). */
 int do_app_deregister(struct osnicd *d, struct request *rq)
 {
-	struct reg_app *app = caller_app(d, rq);
+	const struct nlattr *a = rq->m->tb[OSNIC_A_APP_ID];
+	struct reg_app *app;
 	struct nlmsghdr *nlh;
 	uint32_t id;
+	int err;
 
-	if (!app)
-		return rq->ext.err;
+	if (a) {
+		app = reg_app_by_id(&d->reg, mnl_attr_get_u32(a));
+		if (!app)
+			return osnic_nl_ext_set(&rq->ext, -ENOENT, rq->nlh, a, 0,
+						"no application %u", mnl_attr_get_u32(a));
+		err = may_remove(d, rq, app, "application", app->id);
+		if (err)
+			return err;
+	} else {
+		app = caller_app(d, rq);
+		if (!app)
+			return rq->ext.err;
+	}
 	id = app->id;
-	app_remove(d, app, "deregistered");
+	if (app->pid != (uint32_t)rq->cred->pid) {
+		/* Removed by another: the process may not come back. */
+		unsigned int slot = d->nremoved++ % ARRAY_SIZE(d->removed);
+
+		d->removed[slot].pid = app->pid;
+		d->removed[slot].start_time = app->start_time;
+		pr_info("application %u (pid %u, uid %u) removed by pid %u uid %u", id, app->pid,
+			app->uid, rq->cred->pid, rq->cred->uid);
+	}
+	app_remove(d, app, app->pid == (uint32_t)rq->cred->pid ? "deregistered" : "removed");
 	nlh = reply_begin(d, rq, false);
 	put_u32(d, nlh, OSNIC_A_APP_ID, id);
 	reply_end(d, rq);
@@ -241,18 +294,28 @@ int do_service_add(struct osnicd *d, struct request *rq)
 
 int do_service_del(struct osnicd *d, struct request *rq)
 {
-	struct reg_app *app = reg_app_by_pid(&d->reg, rq->cred->pid);
 	uint32_t id = get_u32(rq, OSNIC_A_SERVICE_ID, 0);
 	struct reg_changes chg = { 0 };
+	struct reg_app *owner;
 	struct nlmsghdr *nlh;
 	int err;
 
-	/* App id 0 owns nothing: an unregistered sender gets ENOENT or EPERM. */
-	err = reg_service_del(&d->reg, app ? app->id : 0, id, &chg, &rq->ext);
+	if (!reg_service_used(&d->reg, id))
+		return osnic_nl_ext_set(&rq->ext, -ENOENT, rq->nlh, rq->m->tb[OSNIC_A_SERVICE_ID],
+					0, "no service %u", id);
+	owner = reg_app_by_id(&d->reg, d->reg.services[id].app_id);
+	err = owner ? may_remove(d, rq, owner, "service", id) : -ENOENT;
+	if (err)
+		return blame(rq, err);
+	err = reg_service_del(&d->reg, owner->id, id, &chg, &rq->ext);
 	if (err)
 		return blame(rq, err);
 	sync_maps(d, &chg);
-	pr_info("service %u removed", id);
+	if (owner->pid == (uint32_t)rq->cred->pid)
+		pr_info("service %u removed", id);
+	else
+		pr_info("service %u of application %u (uid %u) removed by pid %u uid %u", id,
+			owner->id, owner->uid, rq->cred->pid, rq->cred->uid);
 	nlh = reply_begin(d, rq, false);
 	put_u32(d, nlh, OSNIC_A_SERVICE_ID, id);
 	reply_end(d, rq);
@@ -280,12 +343,23 @@ static int put_service(struct osnicd *d, struct request *rq, uint32_t id)
 	return 0;
 }
 
+/*
+ * Whether the request's sender may see what the application owns: admins
+ * see everything, every other user only the applications of its uid.
+ */
+bool may_see(struct osnicd *d, struct request *rq, uint32_t app_id)
+{
+	const struct reg_app *app = reg_app_by_id(&d->reg, app_id);
+
+	return (app && app->uid == rq->cred->uid) || rq_admin(d, rq);
+}
+
 int do_service_dump(struct osnicd *d, struct request *rq)
 {
 	uint32_t id;
 
 	for (id = 1; id < OSNIC_MAX_SERVICES; id++)
-		if (reg_service_used(&d->reg, id))
+		if (reg_service_used(&d->reg, id) && may_see(d, rq, d->reg.services[id].app_id))
 			put_service(d, rq, id);
 	reply_done(d, rq);
 	return 0;
@@ -391,7 +465,7 @@ int do_worker_dump(struct osnicd *d, struct request *rq)
 		const struct reg_app *app;
 		struct nlmsghdr *nlh;
 
-		if (!reg_worker_used(&d->reg, id))
+		if (!reg_worker_used(&d->reg, id) || !may_see(d, rq, w->app_id))
 			continue;
 		app = reg_app_by_id(&d->reg, w->app_id);
 		osnic_xdp_ring_path(id, path, sizeof(path));

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -53,6 +54,9 @@ static void usage(FILE *f)
 		"The osnic control daemon: loads the XDP program, keeps the registry of\n"
 		"applications, services and workers, answers osnicctl and libosnic.\n"
 		"\n"
+		"  -a, --admin-group NAME|GID\n"
+		"                      members of this group (its gid in the credentials, or\n"
+		"                      the account listed in the group database) are admins\n"
 		"  -C, --cleanup       on stop, detach XDP everywhere and remove all pinned state\n"
 		"  -d, --depth LINES   default ring depth of a service (default %d)\n"
 		"  -l, --linger SECS   keep answering PROG_UNAVAIL on a port that lost its\n"
@@ -113,6 +117,7 @@ static struct osnicd daemon_state;
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
+		{ "admin-group", required_argument, NULL, 'a' },
 		{ "cleanup", no_argument, NULL, 'C' },
 		{ "depth", required_argument, NULL, 'd' },
 		{ "linger", required_argument, NULL, 'l' },
@@ -145,8 +150,28 @@ int main(int argc, char **argv)
 	int err, opt, i;
 	char *end;
 
-	while ((opt = getopt_long(argc, argv, "Cd:l:SvVh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "a:Cd:l:SvVh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'a': {
+			struct group *gr;
+
+			d->admin_gid = strtoul(optarg, &end, 10);
+			if (*end || !*optarg) {
+				gr = getgrnam(optarg);
+				if (!gr) {
+					fprintf(stderr, "osnicd: --admin-group: no group %s\n",
+						optarg);
+					return 2;
+				}
+				d->admin_gid = gr->gr_gid;
+			}
+			if (d->admin_gid == (uint32_t)-1) {
+				fprintf(stderr, "osnicd: --admin-group: not gid %s\n", optarg);
+				return 2;
+			}
+			d->admin_group = true;
+			break;
+		}
 		case 'C':
 			cleanup = true;
 			break;
@@ -270,7 +295,7 @@ int main(int argc, char **argv)
 	}
 
 	pr_info("osnicd %s ready: pinned under %s, rings under %s, netlink port id %#x%s",
-		OSNIC_VERSION, OSNIC_PIN_DIR, OSNIC_RING_DIR, OSNIC_NL_PORTID,
+		OSNIC_VERSION, OSNIC_PIN_DIR, OSNIC_RING_DIR, d->nl_portid,
 		cleanup ? ", cleanup on stop" : "");
 
 	while (running) {
@@ -337,6 +362,7 @@ int main(int argc, char **argv)
 
 	/* Clients get ECONNREFUSED from here on. */
 	mnl_socket_close(d->nl);
+	portid_unpublish(d);
 	local_addrs_close(d->laddrs);
 	for (i = 0; i < REG_MAX_APPS; i++)
 		if (d->reg.apps[i].id && d->reg.apps[i].pidfd >= 0)

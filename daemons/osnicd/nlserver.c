@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "osnicd.h"
 
@@ -20,8 +21,10 @@ static void batch_send(struct osnicd *d, uint32_t portid)
 	struct sockaddr_nl to = { .nl_family = AF_NETLINK, .nl_pid = portid };
 	size_t len = mnl_nlmsg_batch_size(d->batch);
 
+	/* A client that does not read (EAGAIN) loses its replies, unlogged. */
 	if (len && sendto(mnl_socket_get_fd(d->nl), mnl_nlmsg_batch_head(d->batch), len,
-			  MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) < 0)
+			  MSG_DONTWAIT, (struct sockaddr *)&to, sizeof(to)) < 0 &&
+	    errno != EAGAIN)
 		pr_debug("reply to port id %#x lost: %s", portid, strerror(errno));
 	mnl_nlmsg_batch_reset(d->batch);
 }
@@ -109,10 +112,16 @@ static const handler_fn handlers[OSNIC_CMD_MAX + 1] = {
 
 /* One message of a datagram: len is what is left of the datagram. */
 static void handle_message(struct osnicd *d, const struct nlmsghdr *nlh, size_t len,
-			   uint32_t portid, const struct ucred *cred)
+			   uint32_t portid, const struct ucred *cred, int *admin)
 {
 	struct osnic_nl_msg m;
-	struct request rq = { .nlh = nlh, .m = &m, .cred = cred, .portid = portid };
+	struct request rq = {
+		.nlh = nlh,
+		.m = &m,
+		.cred = cred,
+		.portid = portid,
+		.admin = admin,
+	};
 	int err;
 
 	err = osnic_nl_parse_request(nlh, len, &m, &rq.ext);
@@ -151,10 +160,29 @@ static void handle_message(struct osnicd *d, const struct nlmsghdr *nlh, size_t 
 	batch_send(d, portid);
 }
 
+/* Requests beyond REQS_PER_DATAGRAM: counted, logged now and then. */
+static void flood_note(struct osnicd *d, uint32_t portid, const struct ucred *cred,
+		       unsigned int dropped)
+{
+	struct timespec now;
+
+	d->req_dropped += dropped;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (d->flood_logged && now.tv_sec - d->flood_logged < FLOOD_LOG_S)
+		return;
+	pr_warn("request flood: %u requests beyond %d in one datagram from pid %d uid %d "
+		"(port id %#x) dropped; %llu dropped since the last message",
+		dropped, REQS_PER_DATAGRAM, cred ? cred->pid : -1, cred ? (int)cred->uid : -1,
+		portid, (unsigned long long)(d->req_dropped - d->req_dropped_logged));
+	d->req_dropped_logged = d->req_dropped;
+	d->flood_logged = now.tv_sec ?: 1;
+}
+
 static void handle_datagram(struct osnicd *d, size_t n, uint32_t portid, const struct ucred *cred)
 {
 	const struct nlmsghdr *nlh = (const struct nlmsghdr *)d->rx;
-	int left = n;
+	unsigned int handled = 0, dropped = 0;
+	int left = n, admin = -1;
 
 	while (left > 0) {
 		/* Control messages (NOOP, DONE, ERROR) are no requests: skip them. */
@@ -163,16 +191,36 @@ static void handle_datagram(struct osnicd *d, size_t n, uint32_t portid, const s
 			nlh = mnl_nlmsg_next(nlh, &left);
 			continue;
 		}
-		handle_message(d, nlh, left, portid, cred);
+		if (handled == REQS_PER_DATAGRAM) {
+			/* One error for the first one beyond, the rest only counted. */
+			struct osnic_nl_ext ext;
+
+			if (!dropped) {
+				osnic_nl_ext_set(&ext, -ENOBUFS, NULL, NULL, 0,
+						 "more than %d requests in one datagram: "
+						 "the rest are dropped",
+						 REQS_PER_DATAGRAM);
+				reply_error(d, left >= NLMSG_HDRLEN ? nlh : NULL, portid, &ext);
+			}
+			dropped++;
+		} else {
+			handle_message(d, nlh, left, portid, cred, &admin);
+			handled++;
+		}
 		if (!mnl_nlmsg_ok(nlh, left))
 			break;	/* truncated: answered, nothing after it can be found */
 		nlh = mnl_nlmsg_next(nlh, &left);
 	}
+	if (dropped)
+		flood_note(d, portid, cred, dropped);
 }
 
+/* At most DATAGRAMS_PER_ROUND datagrams, so that the loop turns. */
 void nl_receive(struct osnicd *d)
 {
-	for (;;) {
+	unsigned int round;
+
+	for (round = 0; round < DATAGRAMS_PER_ROUND; round++) {
 		char cbuf[CMSG_SPACE(sizeof(struct ucred))];
 		struct sockaddr_nl from;
 		struct iovec iov = { d->rx, sizeof(d->rx) };
@@ -220,20 +268,16 @@ void nl_receive(struct osnicd *d)
 
 int nl_open(struct osnicd *d)
 {
-	int one = 1;
+	int one = 1, err;
 
 	d->nl = mnl_socket_open2(NETLINK_USERSOCK, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (!d->nl)
 		return -errno;
 	if (setsockopt(mnl_socket_get_fd(d->nl), SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)))
 		return -errno;
-	if (mnl_socket_bind(d->nl, 0, OSNIC_NL_PORTID)) {
-		if (errno == EADDRINUSE)
-			pr_warn("netlink port id %#x is taken in this network namespace: "
-				"is another osnicd running?",
-				OSNIC_NL_PORTID);
-		return -errno;
-	}
+	err = portid_bind(d);
+	if (err)
+		return err;
 	d->batch = mnl_nlmsg_batch_start(d->tx, BATCH_LIMIT);
 	return d->batch ? 0 : -ENOMEM;
 }

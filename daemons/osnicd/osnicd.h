@@ -8,7 +8,8 @@
  * nlserver.c (netlink socket, replies, command table), cmd_app.c and
  * cmd_admin.c (the commands), maps.c (BPF maps in step with the registry),
  * linger.c (ports that lost their last service), sched.c (sched_ext or the
- * sched_switch feed), adopt.c (restart), proc.c (/proc and pidfds),
+ * sched_switch feed), adopt.c (restart), proc.c (/proc and pidfds, who
+ * is privileged), portid.c (the netlink port id and who squats it),
  * registry.c (the registry itself: pure logic, unit-tested).
  */
 #ifndef OSNICD_H
@@ -40,6 +41,9 @@
 #define SCHED_POLL_MS	200
 #define THREAD_POLL_MS	250	/* /proc checks of worker threads without a pidfd */
 #define MAX_IFACES	256
+#define REQS_PER_DATAGRAM 64	/* requests answered per datagram; the rest dropped */
+#define DATAGRAMS_PER_ROUND 16	/* then back to poll: deaths and signals come first */
+#define FLOOD_LOG_S	10	/* at most one flood message per this many seconds */
 
 /* ---- logging (main.c) ------------------------------------------------------ */
 
@@ -72,9 +76,22 @@ struct osnicd {
 	struct local_addrs *laddrs;	/* keeps osnic_local_addrs equal to our addresses */
 	int owners_fd;
 	struct mnl_socket *nl;
+	uint32_t nl_portid;		/* bound: OSNIC_NL_PORTID, else the published one */
+	uint64_t req_dropped;		/* requests beyond REQS_PER_DATAGRAM */
+	uint64_t req_dropped_logged;
+	time_t flood_logged;		/* CLOCK_MONOTONIC seconds */
 	int sigfd;
 	time_t started;
 	bool adopted;
+	/* Processes whose application another removed: no second registration. */
+	struct {
+		uint32_t pid;
+		uint64_t start_time;
+	} removed[16];
+	unsigned int nremoved;
+	/* --admin-group: its members are admins as uid 0 is. */
+	bool admin_group;
+	uint32_t admin_gid;
 	/* Ports whose last service went: still listed (d->reg.linger) for linger_s. */
 	unsigned int linger_s;
 	/* Scheduling: the osnic sched_ext scheduler, else the feed. */
@@ -98,20 +115,34 @@ struct request {
 	const struct ucred *cred;
 	uint32_t portid;
 	struct osnic_nl_ext ext;
+	int *admin;		/* may_admin of the datagram's sender; -1 not asked yet */
 };
 
 /* ---- proc.c ------------------------------------------------------------------ */
 
+struct proc_ident {
+	uint64_t start_time;
+	uint64_t cap_eff;
+	bool own_userns;	/* in osnicd's user namespace */
+};
+
 int proc_start_time(uint32_t pid, uint64_t *start);
-bool proc_has_cap(uint32_t pid, int cap);
+int proc_ident(const struct ucred *cred, struct proc_ident *id);
 void proc_comm(uint32_t pid, char *buf, size_t len);
 bool thread_alive(uint32_t pid, uint32_t tid);
-bool may_admin(const struct ucred *cred);
+bool caller_may(const struct osnicd *d, const struct ucred *cred, int cap);
+bool may_admin(const struct osnicd *d, const struct ucred *cred);
+bool rq_admin(const struct osnicd *d, struct request *rq);
 uint32_t unpriv_port_start(void);
 int pidfd_open(uint32_t pid);
 int thread_pidfd_open(uint32_t tid);
 int pidfile_write(void);
 void pidfile_remove(void);
+
+/* ---- portid.c: the netlink port id, published ------------------------------- */
+
+int portid_bind(struct osnicd *d);
+void portid_unpublish(struct osnicd *d);
 
 /* ---- maps.c ------------------------------------------------------------------ */
 
@@ -185,6 +216,7 @@ int app_add(struct osnicd *d, uint32_t pid, uint32_t uid, uint32_t gid,
 	    const uint64_t *expect_start, const bool *privileged, uint32_t *app_id,
 	    struct osnic_nl_ext *ext);
 void app_remove(struct osnicd *d, struct reg_app *app, const char *why);
+bool may_see(struct osnicd *d, struct request *rq, uint32_t app_id);
 int worker_watch(struct osnicd *d, uint32_t worker_id);
 void worker_unwatch(struct osnicd *d, uint32_t worker_id);
 void worker_exited(struct osnicd *d, uint32_t worker_id);

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * /proc and pidfd helpers: who a process is (start time, capabilities,
- * name), whether a thread still runs, the pidfds that tell osnicd when an
- * application or a worker thread exits, and the pid file by which
- * applications in a user namespace recognise osnicd. Kept apart so that the
- * rest reads as policy.
+ * /proc and pidfd helpers: who a process is (start time, capabilities,
+ * user namespace, name), whether a thread still runs, the pidfds that tell
+ * osnicd when an application or a worker thread exits, the pid file by which
+ * applications in a user namespace recognise osnicd; and the rule of
+ * privilege built on them (caller_may). Kept apart so that the rest reads as
+ * policy.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,29 +51,138 @@ int proc_start_time(uint32_t pid, uint64_t *start)
 	return 0;
 }
 
-/* Whether the process has cap in its effective set. */
-bool proc_has_cap(uint32_t pid, int cap)
+/* The identity of osnicd's own user namespace (st_dev, st_ino). */
+static int own_userns(struct stat *st)
+{
+	static struct stat own;
+	static bool known;
+
+	if (!known) {
+		if (stat("/proc/self/ns/user", &own))
+			return -errno;
+		known = true;
+	}
+	*st = own;
+	return 0;
+}
+
+/* Uid: and CapEff: of /proc/PID/status. */
+static int proc_status(uint32_t pid, uint32_t uids[3], uint64_t *cap_eff)
 {
 	char path[64], line[256];
-	bool has = false;
+	int found = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%u/status", pid);
 	f = fopen(path, "re");
 	if (!f)
-		return false;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "CapEff:", 7)) {
-			has = (strtoull(line + 7, NULL, 16) >> cap) & 1;
-			break;
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Uid:", 4) &&
+		    sscanf(line + 4, "%u %u %u", &uids[0], &uids[1], &uids[2]) == 3)
+			found |= 1;
+		else if (!strncmp(line, "CapEff:", 7)) {
+			*cap_eff = strtoull(line + 7, NULL, 16);
+			found |= 2;
 		}
+	}
 	fclose(f);
-	return has;
+	return found == 3 ? 0 : -EIO;
 }
 
-bool may_admin(const struct ucred *cred)
+/*
+ * What /proc says of the process of cred. A pidfd is opened first, /proc is
+ * read, then the pidfd must still show a live process with the same start
+ * time: so everything read belongs to one process, not to a successor that
+ * reused the pid. The uid of the credentials must be one of the process's
+ * (real, effective, saved), else the pid names another process already.
+ */
+int proc_ident(const struct ucred *cred, struct proc_ident *id)
 {
-	return cred->uid == 0 || proc_has_cap(cred->pid, CAP_NET_ADMIN);
+	struct pollfd pfd = { .events = POLLIN };
+	struct stat own = { 0 }, ns = { 0 };
+	uint64_t again;
+	uint32_t uids[3];
+	char path[64];
+	int err;
+
+	memset(id, 0, sizeof(*id));
+	if (!cred->pid)
+		return -ESRCH;
+	pfd.fd = pidfd_open(cred->pid);
+	if (pfd.fd < 0)
+		return -errno;
+	err = proc_start_time(cred->pid, &id->start_time);
+	if (!err)
+		err = proc_status(cred->pid, uids, &id->cap_eff);
+	snprintf(path, sizeof(path), "/proc/%u/ns/user", cred->pid);
+	if (!err && (stat(path, &ns) || own_userns(&own)))
+		err = -errno ?: -EIO;
+	if (!err)
+		id->own_userns = ns.st_dev == own.st_dev && ns.st_ino == own.st_ino;
+	if (!err)
+		err = proc_start_time(cred->pid, &again);
+	/* Still the same process: not exited (POLLIN), same start. */
+	if (!err && (poll(&pfd, 1, 0) != 0 || again != id->start_time))
+		err = -ESRCH;
+	if (!err && cred->uid != uids[0] && cred->uid != uids[1] && cred->uid != uids[2])
+		err = -ESRCH;
+	close(pfd.fd);
+	return err;
+}
+
+/* Whether uid's account is a member of gid in the group database. */
+static bool uid_in_group(uint32_t uid, uint32_t gid)
+{
+	char pwbuf[4096], *grbuf;
+	struct passwd pw, *pwp = NULL;
+	struct group gr, *grp = NULL;
+	bool member = false;
+	char **m;
+
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &pwp) || !pwp)
+		return false;
+	if (pw.pw_gid == gid)
+		return true;
+	grbuf = malloc(65536);
+	if (!grbuf)
+		return false;
+	if (!getgrgid_r(gid, &gr, grbuf, 65536, &grp) && grp)
+		for (m = gr.gr_mem; *m && !member; m++)
+			member = !strcmp(*m, pw.pw_name);
+	free(grbuf);
+	return member;
+}
+
+/*
+ * The one rule of privilege: uid 0, a member of the admin group, or a
+ * process holding cap in osnicd's own user namespace (a capability in a
+ * user namespace of the caller's own making counts for nothing here).
+ */
+bool caller_may(const struct osnicd *d, const struct ucred *cred, int cap)
+{
+	struct proc_ident id;
+
+	if (cred->uid == 0)
+		return true;
+	if (d->admin_group && (cred->gid == d->admin_gid || uid_in_group(cred->uid, d->admin_gid)))
+		return true;
+	if (proc_ident(cred, &id))
+		return false;
+	return id.own_userns && ((id.cap_eff >> cap) & 1);
+}
+
+bool may_admin(const struct osnicd *d, const struct ucred *cred)
+{
+	return caller_may(d, cred, CAP_NET_ADMIN);
+}
+
+/* As may_admin, asked once per datagram (every request of it has its creds). */
+bool rq_admin(const struct osnicd *d, struct request *rq)
+{
+	if (rq->admin && *rq->admin < 0)
+		*rq->admin = may_admin(d, rq->cred);
+	return rq->admin ? *rq->admin : may_admin(d, rq->cred);
 }
 
 uint32_t unpriv_port_start(void)

@@ -212,9 +212,10 @@ int do_sched_set(struct osnicd *d, struct request *rq)
 	bool enable = mnl_attr_get_u8(rq->m->tb[OSNIC_A_SCHED_ENABLE]);
 	int err;
 
-	if (rq->cred->uid != 0 && !proc_has_cap(rq->cred->pid, CAP_SYS_ADMIN))
+	if (!caller_may(d, rq->cred, CAP_SYS_ADMIN))
 		return osnic_nl_ext_set(&rq->ext, -EPERM, NULL, NULL, 0,
-					"sched-set needs uid 0 or CAP_SYS_ADMIN (uid %u)",
+					"sched-set needs uid 0, the admin group or CAP_SYS_ADMIN "
+					"in osnicd's user namespace (uid %u)",
 					rq->cred->uid);
 	sched_check(d);
 	if (!enable) {

@@ -53,9 +53,12 @@ unsigned int osnic_ctl_erratt(const struct osnic_ctl *ctl);
 /* Register the calling process as an application (osnicd watches its pidfd). */
 int osnic_ctl_app_register(struct osnic_ctl *ctl, uint32_t *app_id);
 int osnic_ctl_app_deregister(struct osnic_ctl *ctl);
+/* Remove application app_id with all it owns: its owner's uid or an admin. */
+int osnic_ctl_app_del(struct osnic_ctl *ctl, uint32_t app_id);
 
 int osnic_ctl_service_add(struct osnic_ctl *ctl, const struct osnic_ctl_service *svc,
 			  uint32_t *service_id);
+/* Any service of the caller's uid; an admin's, any service. */
 int osnic_ctl_service_del(struct osnic_ctl *ctl, uint32_t service_id);
 
 /* tid: the worker thread; ring_path receives the pinned path of its ring. */
@@ -119,6 +122,8 @@ struct osnic_ctl_daemon_info {
 	uint32_t quota_services;	/* services and lingering ports */
 	uint32_t quota_workers;
 	uint32_t quota_ring_mb;
+	uint64_t req_dropped;	/* requests dropped by the flood limits */
+	uint32_t nl_portid;	/* osnicd's netlink port id */
 };
 
 struct osnic_ctl_sched_info {

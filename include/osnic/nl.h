@@ -3,9 +3,10 @@
  * osnicd's control protocol.
  *
  * Transport: NETLINK_USERSOCK datagrams. osnicd binds its socket to the
- * well-known port id OSNIC_NL_PORTID; clients bind to an automatic port id
- * and connect() to OSNIC_NL_PORTID, so the kernel delivers them only what
- * osnicd sends. NETLINK_USERSOCK is per network namespace: osnicd and its
+ * well-known port id OSNIC_NL_PORTID (or, when another user holds that, to
+ * one it publishes: OSNIC_NL_PORTID_DIR below); clients bind to an
+ * automatic port id and connect() to osnicd's, so the kernel delivers them
+ * only what osnicd sends. NETLINK_USERSOCK is per network namespace: osnicd and its
  * clients must share one. With no osnicd, a send fails with ECONNREFUSED.
  * Any user may bind any free port id, so the client also checks that
  * replies carry the credentials of uid 0.
@@ -40,18 +41,27 @@
  * Authentication and policy (osnicd): every request must arrive with
  * SCM_CREDENTIALS (osnicd sets SO_PASSCRED; messages without them are
  * rejected with EPERM). The credentials' pid is the application: one process
- * is one application.
- *  - APP_*, SERVICE_ADD/DEL, WORKER_ADD/DEL act for the sending process only;
- *    a service or worker of another application gives EPERM, as does a
- *    worker thread (TID) that is not a thread of the sending process.
+ * is one application. An admin is uid 0, a member of osnicd's
+ * --admin-group, or a process with the capability named below in osnicd's
+ * own user namespace (not in one the caller made).
+ *  - APP_REGISTER, SERVICE_ADD, WORKER_ADD/DEL act for the sending process
+ *    only; a service or worker of another application gives EPERM, as does
+ *    a worker thread (TID) that is not a thread of the sending process.
+ *  - SERVICE_DEL, and APP_DEREGISTER with APP_ID, remove a registration of
+ *    the sender's uid, or any if the sender is an admin (CAP_NET_ADMIN);
+ *    else EPERM. A process whose application another removed may not
+ *    register again (EPERM).
  *  - SERVICE_ADD on a privileged port (below the network namespace's
- *    net.ipv4.ip_unprivileged_port_start, 1024 by default) needs uid 0 or
- *    CAP_NET_BIND_SERVICE in the application's effective set (read from
- *    /proc when it registers): else EACCES. A port used by services of
- *    another uid gives EADDRINUSE.
- *  - IFACE_ATTACH/DETACH need uid 0 or CAP_NET_ADMIN (effective): else EPERM.
- *  - SCHED_SET needs uid 0 or CAP_SYS_ADMIN (effective): else EPERM.
- *  - Dumps, STATS_GET, DAEMON_INFO and SCHED_INFO are open to every user.
+ *    net.ipv4.ip_unprivileged_port_start, 1024 by default) needs an admin or
+ *    CAP_NET_BIND_SERVICE (judged when the application registers): else
+ *    EACCES. A port used by services of another uid gives EADDRINUSE.
+ *  - IFACE_ATTACH/DETACH need an admin (CAP_NET_ADMIN): else EPERM.
+ *  - SCHED_SET needs an admin (CAP_SYS_ADMIN): else EPERM.
+ *  - SERVICE_DUMP, WORKER_DUMP and the per-service and per-worker part of
+ *    STATS_GET show a non-admin the entries of its own uid only; the rest
+ *    of STATS_GET, IFACE_DUMP, DAEMON_INFO and SCHED_INFO are open to all.
+ *  - At most 64 requests of one datagram are answered; the first beyond
+ *    gets ENOBUFS, the rest are dropped (counted: DAEMON_INFO REQ_DROPPED).
  */
 #ifndef OSNIC_NL_H
 #define OSNIC_NL_H
@@ -65,6 +75,15 @@
 
 /* osnicd's port id: above PID_MAX_LIMIT (so never a kernel-chosen port id). */
 #define OSNIC_NL_PORTID		0x4f534e43U	/* "OSNC" */
+
+/*
+ * Where osnicd publishes the port id it is bound to: a file
+ * OSNIC_NL_PORTID_DIR "/portid.<inode of the network namespace>" holding
+ * the id ("0x4f534e43\n"), root-owned in a root-owned directory that only
+ * root may write. osnicd writes it at every start: the well-known id, or,
+ * when another user's process holds that one, the id the kernel chose.
+ */
+#define OSNIC_NL_PORTID_DIR	"/run/osnic"
 #define OSNIC_NL_TYPE		0x4f53		/* the one nlmsg_type of the protocol */
 #define OSNIC_NL_VERSION	1
 #define OSNIC_NL_HDRLEN		(NLMSG_HDRLEN + GENL_HDRLEN)
@@ -76,7 +95,8 @@
 enum osnic_nl_cmd {
 	OSNIC_CMD_UNSPEC,
 	OSNIC_CMD_APP_REGISTER,		/* -> APP_ID PID UID */
-	OSNIC_CMD_APP_DEREGISTER,	/* -> APP_ID */
+	OSNIC_CMD_APP_DEREGISTER,	/* [APP_ID] -> APP_ID (APP_ID: another
+					 *    application, see below) */
 	OSNIC_CMD_SERVICE_ADD,		/* PROG VERS PORT PROCS [DEPTH] [FLAGS] -> SERVICE_ID */
 	OSNIC_CMD_SERVICE_DEL,		/* SERVICE_ID -> SERVICE_ID */
 	OSNIC_CMD_SERVICE_DUMP,		/* -> per service: SERVICE_ID APP_ID PID UID PROG VERS
@@ -92,7 +112,7 @@ enum osnic_nl_cmd {
 	OSNIC_CMD_STATS_GET,		/* -> RX_COUNTERS; per service SERVICE_ID SVC_STATS;
 					 *    per worker WORKER_ID SERVICE_ID WORKER_STATS */
 	OSNIC_CMD_DAEMON_INFO,		/* -> VERSION PID PIN_DIR NAPPS NSERVICES NWORKERS
-					 *    NIFACES UPTIME ADOPTED QUOTA */
+					 *    NIFACES UPTIME ADOPTED QUOTA REQ_DROPPED NL_PORTID */
 	OSNIC_CMD_SCHED_INFO,		/* -> SCHED_MODE [SCHED_WHY] SCHED_FEED [SCHED_EXIT]
 					 *    [SCHED_STATS] */
 	OSNIC_CMD_SCHED_SET,		/* SCHED_ENABLE -> as SCHED_INFO */
@@ -142,6 +162,8 @@ enum osnic_nl_attr {
 	OSNIC_A_SCHED_ENABLE,	/* u8: 1 load the scheduler, 0 unload it (XDP-only) */
 	OSNIC_A_QUOTA,		/* nested: enum osnic_nl_quota, u64 each (as every
 				 * nest); UINT32_MAX is no limit (daemon info) */
+	OSNIC_A_REQ_DROPPED,	/* u64: requests dropped unanswered (flood limits) */
+	OSNIC_A_NL_PORTID,	/* u32: the netlink port id osnicd is bound to */
 	__OSNIC_A_MAX,
 };
 #define OSNIC_A_MAX (__OSNIC_A_MAX - 1)
@@ -264,6 +286,17 @@ size_t osnic_nl_put_error(void *buf, size_t len, const struct nlmsghdr *req,
 int osnic_nl_ext_set(struct osnic_nl_ext *ext, int err, const struct nlmsghdr *nlh,
 		     const struct nlattr *attr, uint16_t type, const char *fmt, ...)
 	__attribute__((format(printf, 6, 7)));
+
+/*
+ * The port id osnicd published for the caller's network namespace, if the
+ * file and its directory are root's (uid 0; in a user namespace that does
+ * not map root, the overflow uid) and writable by nobody else; else
+ * OSNIC_NL_PORTID. path (if not NULL, size OSNIC_NL_PORTID_PATH_MAX)
+ * receives the file's name.
+ */
+#define OSNIC_NL_PORTID_PATH_MAX 64
+uint32_t osnic_nl_daemon_portid(char *path);
+int osnic_nl_portid_path(char *path);
 
 /* "service-add", "port", ...: for messages; "?" when unknown. */
 const char *osnic_nl_cmd_name(unsigned int cmd);
