@@ -23,6 +23,7 @@
 
 #include <osnic/abi.h>
 #include <osnic/nl.h>
+#include <osnic/sched.h>
 
 _Static_assert(OSNIC_A_MAX < 64, "attribute sets are u64 masks");
 _Static_assert(sizeof(struct osnic_svc_stats) == (__OSNIC_SSTAT_MAX - 1) * sizeof(__u64),
@@ -90,6 +91,14 @@ static const struct attr_policy attr_policy[OSNIC_A_MAX + 1] = {
 	[OSNIC_A_SCHED_EXIT] = { "sched_exit", MNL_TYPE_NUL_STRING, 1024 },
 	[OSNIC_A_SCHED_STATS] = { "sched_stats", MNL_TYPE_NESTED },
 	[OSNIC_A_SCHED_ENABLE] = { "sched_enable", MNL_TYPE_U8 },
+	[OSNIC_A_SCHED_EXIT_KIND] = { "sched_exit_kind", MNL_TYPE_U32 },
+	[OSNIC_A_SCHED_EXIT_REASON] = { "sched_exit_reason", MNL_TYPE_NUL_STRING,
+					OSNIC_SCHED_EXIT_REASON_LEN },
+	[OSNIC_A_SCHED_EXIT_MSG] = { "sched_exit_msg", MNL_TYPE_NUL_STRING,
+				     OSNIC_SCHED_EXIT_MSG_LEN },
+	[OSNIC_A_SCHED_RELOADS] = { "sched_reloads", MNL_TYPE_U32 },
+	[OSNIC_A_SCHED_RELOAD_IN] = { "sched_reload_in", MNL_TYPE_U32 },
+	[OSNIC_A_SCHED_GAVE_UP] = { "sched_gave_up", MNL_TYPE_U8 },
 };
 
 #define A(x) (1ULL << OSNIC_A_##x)

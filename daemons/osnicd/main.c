@@ -212,7 +212,7 @@ int main(int argc, char **argv)
 			pfd[nfds++].events = POLLIN;
 		}
 		timeout = linger_expire(d);
-		if (d->sched && (timeout < 0 || timeout > SCHED_POLL_MS))
+		if ((d->sched || sched_reload_planned(d)) && (timeout < 0 || timeout > SCHED_POLL_MS))
 			timeout = SCHED_POLL_MS;
 		if (poll(pfd, nfds, timeout) < 0) {
 			if (errno == EINTR)

@@ -93,7 +93,9 @@ enum osnic_nl_cmd {
 					 *    per worker WORKER_ID SERVICE_ID WORKER_STATS */
 	OSNIC_CMD_DAEMON_INFO,		/* -> VERSION PID PIN_DIR NAPPS NSERVICES NWORKERS
 					 *    NIFACES UPTIME ADOPTED */
-	OSNIC_CMD_SCHED_INFO,		/* -> SCHED_MODE [SCHED_WHY] SCHED_FEED [SCHED_EXIT]
+	OSNIC_CMD_SCHED_INFO,		/* -> SCHED_MODE [SCHED_WHY] SCHED_FEED [SCHED_EXIT
+					 *    SCHED_EXIT_KIND SCHED_EXIT_REASON SCHED_EXIT_MSG]
+					 *    SCHED_RELOADS [SCHED_RELOAD_IN] SCHED_GAVE_UP
 					 *    [SCHED_STATS] */
 	OSNIC_CMD_SCHED_SET,		/* SCHED_ENABLE -> as SCHED_INFO */
 	__OSNIC_CMD_MAX,
@@ -140,6 +142,15 @@ enum osnic_nl_attr {
 	OSNIC_A_SCHED_STATS,	/* nested: field n of struct osnic_sched_stats as type
 				 * n + 1, u64 each (sched.h) */
 	OSNIC_A_SCHED_ENABLE,	/* u8: 1 load the scheduler, 0 unload it (XDP-only) */
+	/* The scheduler's last exit, in parts (SCHED_EXIT has them in one line). */
+	OSNIC_A_SCHED_EXIT_KIND,	/* u32: OSNIC_SCHED_EXIT_* (sched.h); >= ERROR: ejected */
+	OSNIC_A_SCHED_EXIT_REASON,	/* string: the kernel's reason for that kind */
+	OSNIC_A_SCHED_EXIT_MSG,		/* string: the kernel's or the scheduler's message */
+	/* osnicd reloads the scheduler after an error exit, with backoff. */
+	OSNIC_A_SCHED_RELOADS,		/* u32: reloads that brought it back since osnicd started */
+	OSNIC_A_SCHED_RELOAD_IN,	/* u32: ms until the next reload (absent: none planned) */
+	OSNIC_A_SCHED_GAVE_UP,		/* u8: 1 if osnicd stopped reloading (too many errors);
+					 * until SCHED_SET enables it */
 	__OSNIC_A_MAX,
 };
 #define OSNIC_A_MAX (__OSNIC_A_MAX - 1)
