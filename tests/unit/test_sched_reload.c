@@ -10,7 +10,7 @@
 
 #include "../../daemons/osnicd/sched_policy.h"
 
-#define T0 100000ULL	/* an arbitrary CLOCK_MONOTONIC ms */
+#define T0 100000ULL /* an arbitrary CLOCK_MONOTONIC ms */
 
 static struct sched_reload r;
 
@@ -23,9 +23,9 @@ TestSuite(sched_reload, .init = setup);
 
 Test(sched_reload, unregistrations_are_not_reloaded)
 {
-	const long long kinds[] = { OSNIC_SCHED_EXIT_DONE, OSNIC_SCHED_EXIT_UNREG,
+	const long long kinds[] = { OSNIC_SCHED_EXIT_DONE,	OSNIC_SCHED_EXIT_UNREG,
 				    OSNIC_SCHED_EXIT_UNREG_BPF, OSNIC_SCHED_EXIT_UNREG_KERN,
-				    OSNIC_SCHED_EXIT_SYSRQ, 100 /* unknown, below ERROR */ };
+				    OSNIC_SCHED_EXIT_SYSRQ,	100 /* unknown, below ERROR */ };
 	unsigned int i;
 
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
@@ -75,12 +75,14 @@ Test(sched_reload, backoff_doubles_then_gives_up)
 		now = r.next_ms + 5000;
 		delay *= 2;
 	}
-	cr_expect_eq(sched_reload_decide(&r, OSNIC_SCHED_EXIT_ERROR_BPF, now), SCHED_RELOAD_GIVE_UP);
+	cr_expect_eq(sched_reload_decide(&r, OSNIC_SCHED_EXIT_ERROR_BPF, now),
+		     SCHED_RELOAD_GIVE_UP);
 	cr_expect(r.gave_up);
 	cr_expect_eq(r.next_ms, 0);
 	cr_expect_not(sched_reload_due(&r, now + SCHED_RELOAD_WINDOW_MS * 10));
 	/* Still given up, even for an error long after: only an admin's enable resets. */
-	cr_expect_eq(sched_reload_decide(&r, OSNIC_SCHED_EXIT_ERROR, now + 2 * SCHED_RELOAD_WINDOW_MS),
+	cr_expect_eq(sched_reload_decide(&r, OSNIC_SCHED_EXIT_ERROR,
+					 now + 2 * SCHED_RELOAD_WINDOW_MS),
 		     SCHED_RELOAD_GIVE_UP);
 }
 
@@ -119,7 +121,8 @@ Test(sched_reload, window_slides)
 
 	for (i = 0; i < SCHED_RELOAD_MAX_ERRORS - 1; i++) {
 		t[i] = T0 + i * 60000;
-		cr_assert_eq(sched_reload_decide(&r, OSNIC_SCHED_EXIT_ERROR, t[i]), SCHED_RELOAD_AT);
+		cr_assert_eq(sched_reload_decide(&r, OSNIC_SCHED_EXIT_ERROR, t[i]),
+			     SCHED_RELOAD_AT);
 	}
 	/* Just after the first error left the window: 4 in it, not 5. */
 	cr_expect_eq(sched_reload_decide(&r, OSNIC_SCHED_EXIT_ERROR, t[0] + SCHED_RELOAD_WINDOW_MS),
