@@ -252,11 +252,13 @@ static int put_sched_info(struct osnicd *d, struct request *rq)
 	put_u8(d, nlh, OSNIC_A_SCHED_FEED, d->feed_attached);
 	if (d->sched_exit[0])
 		put_str(d, nlh, OSNIC_A_SCHED_EXIT, d->sched_exit);
-	if (d->sched_exit_kind) {
+	if (d->sched_exit_kind)
 		put_u32(d, nlh, OSNIC_A_SCHED_EXIT_KIND, d->sched_exit_kind);
+	/* The protocol has no empty strings: SysRq-S, for one, leaves no message. */
+	if (d->sched_exit_reason[0])
 		put_str(d, nlh, OSNIC_A_SCHED_EXIT_REASON, d->sched_exit_reason);
+	if (d->sched_exit_msg[0])
 		put_str(d, nlh, OSNIC_A_SCHED_EXIT_MSG, d->sched_exit_msg);
-	}
 	put_u32(d, nlh, OSNIC_A_SCHED_RELOADS, d->sched_reload.reloads);
 	if (!d->sched && sched_reload_planned(d)) {
 		uint64_t now = now_ms(), at = d->sched_reload.next_ms;
