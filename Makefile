@@ -112,8 +112,9 @@ TOOLS		+= $(BIN)/osnic-loadgen $(BIN)/osnic-bench-server
 # registry is also unit-tested.
 OSNICD_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard daemons/osnicd/*.c))
 OSNICCTL_OBJS	:= $(patsubst %.c,$(OBJ)/%.o,$(wildcard daemons/osnicctl/*.c)) $(OBJ)/daemons/json_writer.o
-# A stand-in application for tests/integration/ctl.sh.
-TESTS		+= $(BUILD)/tests/ctl_app
+# A stand-in application for tests/integration/ctl.sh; scx_error raises a
+# sched_ext error for tests/integration/sched.sh (in the VM).
+TESTS		+= $(BUILD)/tests/ctl_app $(BUILD)/tests/scx_error
 
 # ---- top-level targets -------------------------------------------------------
 .PHONY: all clean deps test check-unit check-bpf check-net check-fuzz check-bench-tools check-integration vmtest demo fuzz help
@@ -320,7 +321,13 @@ $(BUILD)/tests/ctl_app: $(OBJ)/tests/integration/ctl_app.o $(LIBOSNIC) | $(BUILD
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_OSNIC)
 
-$(BUILD)/tests/unit: $(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRCS)) $(TESTLIB_OBJS) $(OBJ)/daemons/osnicd/registry.o $(LIBOSNIC) | $(BUILD)/tests
+$(OBJ)/tests/integration/scx_error.o: | $(GEN)/scx_error.skel.h
+
+$(BUILD)/tests/scx_error: $(OBJ)/tests/integration/scx_error.o | $(BUILD)/tests
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lbpf -lelf -lz
+
+$(BUILD)/tests/unit: $(patsubst %.c,$(OBJ)/%.o,$(UNIT_SRCS)) $(TESTLIB_OBJS) $(OBJ)/daemons/osnicd/registry.o $(OBJ)/daemons/osnicd/sched_policy.o $(LIBOSNIC) | $(BUILD)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lcriterion $(LDLIBS_OSNIC)
 

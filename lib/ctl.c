@@ -710,6 +710,13 @@ static int sched_info_cb(const struct osnic_nl_msg *m, void *data)
 	attr_str(m, OSNIC_A_SCHED_WHY, i->why, sizeof(i->why));
 	i->feed = m->tb[OSNIC_A_SCHED_FEED] ? mnl_attr_get_u8(m->tb[OSNIC_A_SCHED_FEED]) : 0;
 	attr_str(m, OSNIC_A_SCHED_EXIT, i->exit, sizeof(i->exit));
+	i->exit_kind = attr_u32(m, OSNIC_A_SCHED_EXIT_KIND, OSNIC_SCHED_EXIT_NONE);
+	attr_str(m, OSNIC_A_SCHED_EXIT_REASON, i->exit_reason, sizeof(i->exit_reason));
+	attr_str(m, OSNIC_A_SCHED_EXIT_MSG, i->exit_msg, sizeof(i->exit_msg));
+	i->reloads = attr_u32(m, OSNIC_A_SCHED_RELOADS, 0);
+	i->reload_planned = !!m->tb[OSNIC_A_SCHED_RELOAD_IN];
+	i->reload_in_ms = attr_u32(m, OSNIC_A_SCHED_RELOAD_IN, 0);
+	i->gave_up = m->tb[OSNIC_A_SCHED_GAVE_UP] ? mnl_attr_get_u8(m->tb[OSNIC_A_SCHED_GAVE_UP]) : 0;
 	if (m->tb[OSNIC_A_SCHED_STATS]) {
 		i->has_stats = 1;
 		get_counters(m->tb[OSNIC_A_SCHED_STATS], (uint64_t *)&i->stats,

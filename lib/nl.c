@@ -27,6 +27,7 @@
 
 #include <osnic/abi.h>
 #include <osnic/nl.h>
+#include <osnic/sched.h>
 
 _Static_assert(OSNIC_A_MAX < 64, "attribute sets are u64 masks");
 _Static_assert(sizeof(struct osnic_svc_stats) == (__OSNIC_SSTAT_MAX - 1) * sizeof(__u64),
@@ -97,6 +98,14 @@ static const struct attr_policy attr_policy[OSNIC_A_MAX + 1] = {
 	[OSNIC_A_QUOTA] = { "quota", MNL_TYPE_NESTED },
 	[OSNIC_A_REQ_DROPPED] = { "req_dropped", MNL_TYPE_U64 },
 	[OSNIC_A_NL_PORTID] = { "nl_portid", MNL_TYPE_U32 },
+	[OSNIC_A_SCHED_EXIT_KIND] = { "sched_exit_kind", MNL_TYPE_U32 },
+	[OSNIC_A_SCHED_EXIT_REASON] = { "sched_exit_reason", MNL_TYPE_NUL_STRING,
+					OSNIC_SCHED_EXIT_REASON_LEN },
+	[OSNIC_A_SCHED_EXIT_MSG] = { "sched_exit_msg", MNL_TYPE_NUL_STRING,
+				     OSNIC_SCHED_EXIT_MSG_LEN },
+	[OSNIC_A_SCHED_RELOADS] = { "sched_reloads", MNL_TYPE_U32 },
+	[OSNIC_A_SCHED_RELOAD_IN] = { "sched_reload_in", MNL_TYPE_U32 },
+	[OSNIC_A_SCHED_GAVE_UP] = { "sched_gave_up", MNL_TYPE_U8 },
 };
 
 #define A(x) (1ULL << OSNIC_A_##x)

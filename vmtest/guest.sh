@@ -10,6 +10,9 @@ top=$1 out=$2 build=${3:-build}
 cd "$top" || exit 1
 status=0
 : >"$out/summary.txt"
+# Where a test declares a sched_ext error exit it causes on purpose, one
+# line per exit (vmtest/run.sh checks the kernel log against it).
+export VMTEST_OUT=$out
 
 run() { # name cmd...
 	name=$1

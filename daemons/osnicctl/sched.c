@@ -1,17 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * osnicctl sched: the scheduling mode of osnicd (sched_ext or XDP-only and
- * why), its sched_switch feed, the scheduler's last exit and counters;
- * enable and disable the sched_ext scheduler.
+ * why), its sched_switch feed, the scheduler's last exit, osnicd's reloads
+ * after error exits, and the scheduler's counters; enable and disable the
+ * sched_ext scheduler.
  */
 #include <stdint.h>
+#include <stdio.h>
 
 #include "osnicctl.h"
+
+/* "-", "in 1.5 s" or "gave up": when osnicd reloads the scheduler. */
+static const char *next_reload(const struct osnic_ctl_sched_info *info, char *buf, size_t len)
+{
+	if (info->gave_up)
+		return "gave up";
+	if (!info->reload_planned)
+		return "-";
+	snprintf(buf, len, "in %.1f s", info->reload_in_ms / 1000.0);
+	return buf;
+}
 
 static void print_sched(const struct osnic_ctl_sched_info *info)
 {
 	unsigned int i;
 	const char *name;
+	char buf[32];
 
 	out_sections_begin();
 	out_record_begin("status", "Scheduling:");
@@ -19,6 +33,12 @@ static void print_sched(const struct osnic_ctl_sched_info *info)
 	out_str("reason", "why not sched_ext", info->why[0] ? info->why : "-");
 	out_bool("feed", "sched_switch feed", info->feed);
 	out_str("last_exit", "last scheduler exit", info->exit[0] ? info->exit : "-");
+	out_uint("exit_kind", "exit kind", info->exit_kind);
+	out_bool("exit_error", "exit was an error", info->exit_kind >= OSNIC_SCHED_EXIT_ERROR);
+	out_str("exit_reason", "exit reason", info->exit_reason[0] ? info->exit_reason : "-");
+	out_str("exit_message", "exit message", info->exit_msg[0] ? info->exit_msg : "-");
+	out_uint("reloads", "reloads after errors", info->reloads);
+	out_str("next_reload", "next reload", next_reload(info, buf, sizeof(buf)));
 	out_end();
 	out_record_begin("counters", "Scheduler counters:");
 	for (i = 0; info->has_stats && (name = osnic_ctl_sched_counter_name(i)); i++)

@@ -324,7 +324,7 @@ int main(int argc, char **argv)
 			pfd[nfds++].events = POLLIN;
 		}
 		timeout = linger_expire(d);
-		if (d->sched && (timeout < 0 || timeout > SCHED_POLL_MS))
+		if ((d->sched || sched_reload_planned(d)) && (timeout < 0 || timeout > SCHED_POLL_MS))
 			timeout = SCHED_POLL_MS;
 		if (workers_polled(d) && (timeout < 0 || timeout > THREAD_POLL_MS))
 			timeout = THREAD_POLL_MS;

@@ -29,6 +29,7 @@
 #include "local_addrs.h"
 #include "osnic_feed.skel.h"
 #include "registry.h"
+#include "sched_policy.h"
 
 #ifndef OSNIC_VERSION
 #define OSNIC_VERSION "0.1.0"
@@ -103,6 +104,11 @@ struct osnicd {
 	char sched_exit[1024];		/* how the scheduler last left the kernel */
 	struct osnic_sched_stats sched_last;	/* its counters when it left */
 	bool sched_ran;
+	/* The last exit in parts: kind (0: none yet), the kernel's reason, message. */
+	long long sched_exit_kind;
+	char sched_exit_reason[OSNIC_SCHED_EXIT_REASON_LEN];
+	char sched_exit_msg[OSNIC_SCHED_EXIT_MSG_LEN];
+	struct sched_reload sched_reload;	/* reloads after error exits */
 	struct mnl_nlmsg_batch *batch;
 	char tx[2 * BATCH_LIMIT];
 	char rx[OSNIC_NL_BUF_SIZE];
@@ -245,6 +251,7 @@ int sched_start(struct osnicd *d);
 void sched_fallback(struct osnicd *d);
 void sched_check(struct osnicd *d);
 void sched_forget(struct osnicd *d);
+bool sched_reload_planned(const struct osnicd *d);
 
 /* ---- adopt.c ------------------------------------------------------------------- */
 

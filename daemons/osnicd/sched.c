@@ -7,13 +7,18 @@
  * the sched_switch feed (bpf/osnic_feed.bpf.c) keeps osnic_worker_sched
  * instead: exactly one of the two is attached at any time. The event loop
  * polls the scheduler every SCHED_POLL_MS; an ejection is logged, its reason
- * kept for `osnicctl sched status`, and the feed attached at once; the
- * scheduler comes back only on request (SCHED_SET). This file holds that
- * state machine and the two sched commands.
+ * kept for `osnicctl sched status`, and the feed attached at once. After an
+ * error exit (a runtime error, scx_bpf_error(), a watchdog stall) osnicd
+ * reloads the scheduler with backoff, and gives up after too many errors
+ * (sched_policy.h); any other exit (a request's disable, SysRq-S, the
+ * kernel's unregistration) stays until a request (SCHED_SET) enables it,
+ * which also resets the reload policy. This file holds that state machine
+ * and the two sched commands.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <linux/capability.h>
 
 #include <bpf/libbpf.h>
@@ -68,6 +73,14 @@ static void feed_detach(struct osnicd *d)
 	d->feed_attached = false;
 }
 
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* Keep the scheduler's last words and counters, then free it. */
 void sched_forget(struct osnicd *d)
 {
@@ -78,11 +91,16 @@ void sched_forget(struct osnicd *d)
 	osnic_sched_stats(d->sched, &d->sched_last);
 	osnic_sched_detach(d->sched);
 	/* Truncated if it must: the message is for humans. */
-	if (!osnic_sched_exit_info(d->sched, &info) &&
-	    snprintf(d->sched_exit, sizeof(d->sched_exit), "%s%s%s%s%s",
-		     osnic_sched_exit_kind_name(info.kind), info.reason[0] ? ": " : "", info.reason,
-		     info.msg[0] ? ": " : "", info.msg) >= (int)sizeof(d->sched_exit))
-		pr_debug("the scheduler's exit message was cut");
+	if (!osnic_sched_exit_info(d->sched, &info)) {
+		d->sched_exit_kind = info.kind;
+		snprintf(d->sched_exit_reason, sizeof(d->sched_exit_reason), "%s", info.reason);
+		snprintf(d->sched_exit_msg, sizeof(d->sched_exit_msg), "%s", info.msg);
+		if (snprintf(d->sched_exit, sizeof(d->sched_exit), "%s%s%s%s%s",
+			     osnic_sched_exit_kind_name(info.kind), info.reason[0] ? ": " : "",
+			     info.reason, info.msg[0] ? ": " : "",
+			     info.msg) >= (int)sizeof(d->sched_exit))
+			pr_debug("the scheduler's exit message was cut");
+	}
 	osnic_sched_destroy(d->sched);
 	d->sched = NULL;
 }
@@ -160,17 +178,64 @@ static void sched_stop(struct osnicd *d, const char *why)
 	sched_fallback(d);
 }
 
-/* Called from the event loop: notice an ejection. */
+bool sched_reload_planned(const struct osnicd *d)
+{
+	return d->sched_reload.next_ms != 0;
+}
+
+/* After an exit of kind (or a failed reload, as an error): plan a reload or not. */
+static void sched_plan_reload(struct osnicd *d, long long kind)
+{
+	struct sched_reload *r = &d->sched_reload;
+	uint64_t now = now_ms();
+
+	switch (sched_reload_decide(r, kind, now)) {
+	case SCHED_RELOAD_NONE:
+		break;
+	case SCHED_RELOAD_AT:
+		pr_warn("reloading the osnic scheduler in %.1f s (error %u within %llu min; "
+			"osnicd gives up at %d)",
+			(r->next_ms - now) / 1000.0, r->nerrors, SCHED_RELOAD_WINDOW_MS / 60000,
+			SCHED_RELOAD_MAX_ERRORS);
+		break;
+	case SCHED_RELOAD_GIVE_UP:
+		pr_warn("%u scheduler errors within %llu min: no more reloads until `osnicctl sched "
+			"enable`",
+			r->nerrors, SCHED_RELOAD_WINDOW_MS / 60000);
+		break;
+	}
+}
+
+/* A planned reload is due: bring the scheduler back, or plan the next try. */
+static void sched_reload(struct osnicd *d)
+{
+	d->sched_reload.next_ms = 0;
+	pr_info("reloading the osnic scheduler after its error exit");
+	if (sched_start(d) || !d->sched) {
+		/* The scheduler did not come back: as bad as another error. */
+		sched_plan_reload(d, OSNIC_SCHED_EXIT_ERROR);
+		return;
+	}
+	d->sched_reload.reloads++;
+	pr_info("osnic scheduler reloaded (%u reloads since osnicd started)",
+		d->sched_reload.reloads);
+}
+
+/* Called from the event loop: notice an ejection, reload when it is time. */
 void sched_check(struct osnicd *d)
 {
-	if (!d->sched || !osnic_sched_exited(d->sched))
-		return;
-	sched_forget(d);
-	if (snprintf(d->sched_why, sizeof(d->sched_why), "the scheduler left the kernel: %s",
-		     d->sched_exit) >= (int)sizeof(d->sched_why))
-		pr_debug("the reason was cut");
-	pr_warn("osnic scheduler exited (%s); falling back to XDP-only", d->sched_exit);
-	sched_fallback(d);
+	if (d->sched && osnic_sched_exited(d->sched)) {
+		sched_forget(d);
+		if (snprintf(d->sched_why, sizeof(d->sched_why),
+			     "the scheduler left the kernel: %s",
+			     d->sched_exit) >= (int)sizeof(d->sched_why))
+			pr_debug("the reason was cut");
+		pr_warn("osnic scheduler exited (%s); falling back to XDP-only", d->sched_exit);
+		sched_fallback(d);
+		sched_plan_reload(d, d->sched_exit_kind);
+	}
+	if (!d->sched && sched_reload_due(&d->sched_reload, now_ms()))
+		sched_reload(d);
 }
 
 static int put_sched_info(struct osnicd *d, struct request *rq)
@@ -187,6 +252,20 @@ static int put_sched_info(struct osnicd *d, struct request *rq)
 	put_u8(d, nlh, OSNIC_A_SCHED_FEED, d->feed_attached);
 	if (d->sched_exit[0])
 		put_str(d, nlh, OSNIC_A_SCHED_EXIT, d->sched_exit);
+	if (d->sched_exit_kind)
+		put_u32(d, nlh, OSNIC_A_SCHED_EXIT_KIND, d->sched_exit_kind);
+	/* The protocol has no empty strings: SysRq-S, for one, leaves no message. */
+	if (d->sched_exit_reason[0])
+		put_str(d, nlh, OSNIC_A_SCHED_EXIT_REASON, d->sched_exit_reason);
+	if (d->sched_exit_msg[0])
+		put_str(d, nlh, OSNIC_A_SCHED_EXIT_MSG, d->sched_exit_msg);
+	put_u32(d, nlh, OSNIC_A_SCHED_RELOADS, d->sched_reload.reloads);
+	if (!d->sched && sched_reload_planned(d)) {
+		uint64_t now = now_ms(), at = d->sched_reload.next_ms;
+
+		put_u32(d, nlh, OSNIC_A_SCHED_RELOAD_IN, at > now ? at - now : 0);
+	}
+	put_u8(d, nlh, OSNIC_A_SCHED_GAVE_UP, d->sched_reload.gave_up);
 	if (d->sched)
 		osnic_sched_stats(d->sched, &st);
 	if (d->sched_ran) {
@@ -210,6 +289,7 @@ int do_sched_info(struct osnicd *d, struct request *rq)
 int do_sched_set(struct osnicd *d, struct request *rq)
 {
 	bool enable = mnl_attr_get_u8(rq->m->tb[OSNIC_A_SCHED_ENABLE]);
+	bool planned;
 	int err;
 
 	if (!caller_may(d, rq->cred, CAP_SYS_ADMIN))
@@ -218,9 +298,15 @@ int do_sched_set(struct osnicd *d, struct request *rq)
 					"in osnicd's user namespace (uid %u)",
 					rq->cred->uid);
 	sched_check(d);
+	planned = sched_reload_planned(d);
+	/* A request decides from here on: no planned reload, no old errors. */
+	sched_reload_reset(&d->sched_reload);
 	if (!enable) {
 		if (d->sched)
 			sched_stop(d, "disabled by request");
+		else if (planned)
+			snprintf(d->sched_why, sizeof(d->sched_why),
+				 "disabled by request (a reload was planned)");
 		return put_sched_info(d, rq);
 	}
 	err = sched_start(d);

@@ -131,6 +131,15 @@ struct osnic_ctl_sched_info {
 	char why[256];		/* why sched_ext is not in use; "" when it is */
 	int feed;		/* the sched_switch feed is attached */
 	char exit[1024];	/* how the scheduler last left the kernel; "" if never */
+	/* The same in parts; exit_kind 0 (OSNIC_SCHED_EXIT_NONE) if it never left. */
+	long long exit_kind;	/* OSNIC_SCHED_EXIT_*; >= OSNIC_SCHED_EXIT_ERROR: ejected */
+	char exit_reason[OSNIC_SCHED_EXIT_REASON_LEN];
+	char exit_msg[OSNIC_SCHED_EXIT_MSG_LEN];
+	/* osnicd's reloads after error exits (osnicd(8), "Scheduling"). */
+	uint32_t reloads;	/* how many brought the scheduler back */
+	int reload_planned;	/* a reload is due in reload_in_ms */
+	uint32_t reload_in_ms;
+	int gave_up;		/* too many errors: no reload until `sched enable` */
 	int has_stats;		/* the scheduler ran since osnicd started */
 	struct osnic_sched_stats stats;	/* now, or when it last left */
 };

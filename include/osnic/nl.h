@@ -113,7 +113,9 @@ enum osnic_nl_cmd {
 					 *    per worker WORKER_ID SERVICE_ID WORKER_STATS */
 	OSNIC_CMD_DAEMON_INFO,		/* -> VERSION PID PIN_DIR NAPPS NSERVICES NWORKERS
 					 *    NIFACES UPTIME ADOPTED QUOTA REQ_DROPPED NL_PORTID */
-	OSNIC_CMD_SCHED_INFO,		/* -> SCHED_MODE [SCHED_WHY] SCHED_FEED [SCHED_EXIT]
+	OSNIC_CMD_SCHED_INFO,		/* -> SCHED_MODE [SCHED_WHY] SCHED_FEED [SCHED_EXIT
+					 *    SCHED_EXIT_KIND SCHED_EXIT_REASON SCHED_EXIT_MSG]
+					 *    SCHED_RELOADS [SCHED_RELOAD_IN] SCHED_GAVE_UP
 					 *    [SCHED_STATS] */
 	OSNIC_CMD_SCHED_SET,		/* SCHED_ENABLE -> as SCHED_INFO */
 	__OSNIC_CMD_MAX,
@@ -164,6 +166,15 @@ enum osnic_nl_attr {
 				 * nest); UINT32_MAX is no limit (daemon info) */
 	OSNIC_A_REQ_DROPPED,	/* u64: requests dropped unanswered (flood limits) */
 	OSNIC_A_NL_PORTID,	/* u32: the netlink port id osnicd is bound to */
+	/* The scheduler's last exit, in parts (SCHED_EXIT has them in one line). */
+	OSNIC_A_SCHED_EXIT_KIND,	/* u32: OSNIC_SCHED_EXIT_* (sched.h); >= ERROR: ejected */
+	OSNIC_A_SCHED_EXIT_REASON,	/* string: the kernel's reason for that kind */
+	OSNIC_A_SCHED_EXIT_MSG,		/* string: the kernel's or the scheduler's message */
+	/* osnicd reloads the scheduler after an error exit, with backoff. */
+	OSNIC_A_SCHED_RELOADS,		/* u32: reloads that brought it back since osnicd started */
+	OSNIC_A_SCHED_RELOAD_IN,	/* u32: ms until the next reload (absent: none planned) */
+	OSNIC_A_SCHED_GAVE_UP,		/* u8: 1 if osnicd stopped reloading (too many errors);
+					 * until SCHED_SET enables it */
 	__OSNIC_A_MAX,
 };
 #define OSNIC_A_MAX (__OSNIC_A_MAX - 1)

@@ -13,8 +13,11 @@
 #    sched disable` restores the default scheduler and the service keeps
 #    answering, `enable` brings it back; 60 s of calls under CPU hogs on
 #    every CPU are all answered, with no watchdog exit; SysRq-S ejects the
-#    scheduler, osnicd notices and falls back to xdp-only, and the service
-#    keeps answering.
+#    scheduler, osnicd notices and falls back to xdp-only, the service keeps
+#    answering, and osnicd does not reload it (not an error); after an
+#    error exit (build/tests/scx_error raises scx_bpf_error against the
+#    running scheduler) osnicd falls back, then reloads it within the
+#    backoff, and `sched status` reports the exit and the reload.
 #
 # The same set-up as demo_osnic.sh (namespaces, a private bpffs shared by
 # osnicd, osnicctl and the server). Needs root. BUILD= selects the build
@@ -82,6 +85,13 @@ kernel_ops() { cat /sys/kernel/sched_ext/root/ops 2>/dev/null || echo none; }
 kernel_state() { cat /sys/kernel/sched_ext/state 2>/dev/null; }
 kernel_disabled() { [ "$(kernel_state)" = disabled ]; }
 mode_is() { [ "$(sched_field mode)" = "$1" ]; }
+reloaded() {	# reloaded N: osnicd reports N reloads and runs the scheduler
+	local s
+	s=$(ctl -j sched status) &&
+		[ "$(jq -r .status.reloads <<<"$s")" = "$1" ] &&
+		[ "$(jq -r .status.mode <<<"$s")" = sched_ext ] &&
+		[ "$(kernel_state)" = enabled ]
+}
 
 # For a failure's detail: what the scheduler counted and what osnicd said of it.
 sched_diag() {
@@ -230,6 +240,43 @@ if [ "$expect_mode" = sched_ext ]; then
 	else
 		fail "the feed keeps the workers' state (sleeping)" "$(ctl worker list)"
 	fi
+	# Twice the first backoff and then some: a reload would have happened.
+	sleep 4
+	status=$(ctl -j sched status)
+	check_eq "SysRq-S is not undone: still xdp-only" xdp-only "$(jq -r .status.mode <<<"$status")" "$status"
+	check_eq "sched status: SysRq-S is no error" false "$(jq -r .status.exit_error <<<"$status")" "$status"
+	check_eq "sched status: no reload planned" "-" "$(jq -r .status.next_reload <<<"$status")" "$status"
+	check_eq "sched status: no reloads" 0 "$(jq -r .status.reloads <<<"$status")" "$status"
+	check_eq "the kernel runs no scheduler after SysRq-S" disabled "$(kernel_state)"
+
+	say "an error exit: osnicd reloads the scheduler"
+	check_out "osnicctl sched enable" "sched_ext" ctl sched enable
+	check_eq "the kernel runs the osnic scheduler again" osnic "$(kernel_ops)"
+	# The kernel logs the ejection as an error; vmtest/run.sh fails on
+	# unexpected ones, so declare this one (once).
+	if [ -n "${VMTEST_OUT:-}" ]; then
+		echo 'BPF scheduler "osnic" disabled (scx_bpf_error)' >>"$VMTEST_OUT/expected-scx-exits"
+	fi
+	check "scx_error ejects the running scheduler with scx_bpf_error" "$build/tests/scx_error"
+	if wait_for 30 reloaded 1; then
+		pass "osnicd reloaded the scheduler (state enabled, 1 reload)"
+	else
+		fail "osnicd reloaded the scheduler (state enabled, 1 reload)" "$(sched_diag)"
+	fi
+	check_eq "the kernel runs the osnic scheduler after the reload" osnic "$(kernel_ops)"
+	status=$(ctl -j sched status)
+	check_eq "sched status: the exit kind is scx_bpf_error's" 1025 "$(jq -r .status.exit_kind <<<"$status")" "$status"
+	check_eq "sched status: the exit was an error" true "$(jq -r .status.exit_error <<<"$status")" "$status"
+	check_eq "sched status: the kernel's reason" scx_bpf_error "$(jq -r .status.exit_reason <<<"$status")" "$status"
+	check_out "sched status: the error's message" "osnic test: error forced" jq -r .status.exit_message <<<"$status"
+	check_eq "sched status: no reload planned once reloaded" "-" "$(jq -r .status.next_reload <<<"$status")" "$status"
+	check_eq "sched status: the feed is detached again" false "$(jq -r .status.feed <<<"$status")" "$status"
+	check_out "osnicd fell back to the feed first" "osnic scheduler exited \(error in the scheduler.*falling back" \
+		cat "$tmp/osnicd.log"
+	check_out "osnicd planned the reload with the first backoff" "reloading the osnic scheduler in 1\.0 s" \
+		cat "$tmp/osnicd.log"
+	check_out "sched status (text) shows the reload" "reloads after errors +1" ctl sched status
+	check_out "the service answers after the reload" "^add: 3$" client "$srv_ip" add 1 2
 fi
 
 say "stopping"
