@@ -258,37 +258,23 @@ static int ctl_check_sender(struct osnic_ctl *ctl, const struct ucred *cred)
 /* Receive one datagram from osnicd; check who sent it. Returns its length. */
 static ssize_t ctl_recv(struct osnic_ctl *ctl)
 {
-	char cbuf[CMSG_SPACE(sizeof(struct ucred))];
-	struct iovec iov = { ctl->rx, sizeof(ctl->rx) };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cbuf,
-		.msg_controllen = sizeof(cbuf),
-	};
-	const struct ucred *cred = NULL;
-	struct cmsghdr *c;
+	struct osnic_nl_sender from;
 	ssize_t n;
 
-	do {
-		n = recvmsg(mnl_socket_get_fd(ctl->nl), &mh, 0);
-	} while (n < 0 && errno == EINTR);
+	n = osnic_nl_recv(mnl_socket_get_fd(ctl->nl), ctl->rx, sizeof(ctl->rx), 0, &from);
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return ctl_fail(ctl, -ETIMEDOUT, "osnicd did not answer within %d ms",
 					OSNIC_CTL_TIMEOUT_MS);
 		return ctl_fail(ctl, -errno, "receiving from osnicd: %s", strerror(errno));
 	}
-	if (mh.msg_flags & MSG_TRUNC)
+	if (from.truncated)
 		return ctl_fail(ctl, -EMSGSIZE, "osnicd's answer does not fit %zu bytes",
 				sizeof(ctl->rx));
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
-			cred = (const struct ucred *)CMSG_DATA(c);
-	if (!cred)
+	if (!from.cred)
 		return ctl_fail(ctl, -EPERM, "answer on port id %#x without credentials",
 				ctl->daemon);
-	if (ctl_check_sender(ctl, cred))
+	if (ctl_check_sender(ctl, from.cred))
 		return ctl->ext.err;
 	return n;
 }

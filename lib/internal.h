@@ -9,6 +9,8 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <limits.h>
+#include <string.h>
+#include <netinet/in.h>
 
 #include <osnic/abi.h>
 #include <osnic/osnic.h>
@@ -144,6 +146,39 @@ struct osnic_svc_worker {
 					 __ATOMIC_RELAXED);                                \
 	} while (0)
 #define CNT_INC(c, field) CNT_ADD(c, field, 1)
+
+/*
+ * The next committed record of a ring: 1 with it in *rec, *len; 0 when the
+ * ring has none, or lost its place (counted as ring_resync, and the ring is
+ * skipped to its end).
+ */
+static inline int osnic__ring_take(struct osnic_ring *ring, struct osnic_worker_counters *c,
+				   const void **rec, uint32_t *len)
+{
+	int rc = osnic_ring_next(ring, rec, len);
+
+	if (rc < 0) {
+		CNT_INC(c, ring_resync);
+		osnic_ring_skip_all(ring);
+	}
+	return rc > 0;
+}
+
+/* An AF_INET address rewritten in place as its IPv4-mapped AF_INET6 one. */
+static inline void osnic__v4_mapped(struct sockaddr_storage *to, socklen_t *tolen)
+{
+	struct sockaddr_in s4;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)to;
+
+	memcpy(&s4, to, sizeof(s4));
+	memset(s6, 0, sizeof(*s6));
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = s4.sin_port;
+	s6->sin6_addr.s6_addr[10] = 0xff;
+	s6->sin6_addr.s6_addr[11] = 0xff;
+	memcpy(&s6->sin6_addr.s6_addr[12], &s4.sin_addr, 4);
+	*tolen = sizeof(*s6);
+}
 
 /* lib/osnic.c */
 int osnic__svc_socket(int family, uint16_t port, uint16_t *bound_port, int *out_family);

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <libmnl/libmnl.h>
@@ -564,4 +565,35 @@ size_t osnic_nl_put_error(void *buf, size_t len, const struct nlmsghdr *req,
 			return 0;
 	}
 	return nlh->nlmsg_len;
+}
+
+_Static_assert(sizeof(((struct osnic_nl_sender *)0)->ctrl) >= CMSG_SPACE(sizeof(struct ucred)),
+	       "osnic_nl_sender's ctrl holds one SCM_CREDENTIALS message");
+
+ssize_t osnic_nl_recv(int fd, void *buf, size_t len, int flags, struct osnic_nl_sender *s)
+{
+	struct iovec iov = { buf, len };
+	struct msghdr mh = {
+		.msg_name = &s->addr,
+		.msg_namelen = sizeof(s->addr),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = s->ctrl,
+		.msg_controllen = CMSG_SPACE(sizeof(struct ucred)),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	s->cred = NULL;
+	s->truncated = 0;
+	do {
+		n = recvmsg(fd, &mh, flags);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return n;
+	s->truncated = !!(mh.msg_flags & MSG_TRUNC);
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
+			s->cred = (const struct ucred *)CMSG_DATA(c);
+	return n;
 }

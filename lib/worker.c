@@ -66,18 +66,8 @@ static bool worker_stopping(const struct osnic_svc_worker *w)
 static bool tx_fix_dest(const struct osnic_svc_worker *w, struct sockaddr_storage *to,
 			socklen_t *tolen)
 {
-	struct sockaddr_in s4;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)to;
-
 	if (to->ss_family == AF_INET && w->svc->family == AF_INET6) {
-		memcpy(&s4, to, sizeof(s4));
-		memset(s6, 0, sizeof(*s6));
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = s4.sin_port;
-		s6->sin6_addr.s6_addr[10] = 0xff;
-		s6->sin6_addr.s6_addr[11] = 0xff;
-		memcpy(&s6->sin6_addr.s6_addr[12], &s4.sin_addr, 4);
-		*tolen = sizeof(*s6);
+		osnic__v4_mapped(to, tolen);
 		return true;
 	}
 	return to->ss_family == w->svc->family;
@@ -93,17 +83,8 @@ static int serve_ring(struct osnic_svc_worker *w)
 	socklen_t tolen;
 	uint32_t len;
 	ssize_t n;
-	int rc;
 
-	while (handled < OSNIC_BATCH) {
-		rc = osnic_ring_next(&w->ring, &rec, &len);
-		if (!rc)
-			break;
-		if (rc < 0) {
-			CNT_INC(&w->counters, ring_resync);
-			osnic_ring_skip_all(&w->ring);
-			break;
-		}
+	while (handled < OSNIC_BATCH && osnic__ring_take(&w->ring, &w->counters, &rec, &len)) {
 		handled++;
 		slot = &w->tx.slot[nrep];
 		n = osnic_serve_record(svc, rec, len, &slot->to, &tolen, slot->buf, svc->reply_max,

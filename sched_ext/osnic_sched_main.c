@@ -57,13 +57,27 @@ static void usage(FILE *out)
  * With -j each report is one JSON object on a line of its own, written by
  * a writer of its own; NULL (and a word on stderr) when there is no memory.
  */
-static struct json_writer *json_line(void)
+/* One JSON object on a line of its own, with "event" first unless event is NULL. */
+static struct json_writer *json_line(const char *event)
 {
 	struct json_writer *jw = jw_new(stdout, false);
 
-	if (!jw)
+	if (!jw) {
 		fputs("Error: out of memory\n", stderr);
+		return NULL;
+	}
+	jw_start_object(jw);
+	if (event) {
+		jw_name(jw, "event");
+		jw_string(jw, event);
+	}
 	return jw;
+}
+
+static void json_line_end(struct json_writer *jw)
+{
+	jw_end_object(jw);
+	jw_destroy(jw);
 }
 
 static void print_error(const char *what, int err)
@@ -74,16 +88,14 @@ static void print_error(const char *what, int err)
 		fprintf(stderr, "Error: %s: %s\n", what, strerror(-err));
 		return;
 	}
-	jw = json_line();
+	jw = json_line(NULL);
 	if (!jw)
 		return;
-	jw_start_object(jw);
 	jw_name(jw, "error");
 	jw_string(jw, what);
 	jw_name(jw, "errno");
 	jw_int(jw, -err);
-	jw_end_object(jw);
-	jw_destroy(jw);
+	json_line_end(jw);
 }
 
 static __u64 stat_value(const struct osnic_sched_stats *stats, size_t i)
@@ -105,20 +117,16 @@ static void print_stats(const struct osnic_sched_stats *stats, double elapsed)
 		fflush(stdout);
 		return;
 	}
-	jw = json_line();
+	jw = json_line("stats");
 	if (!jw)
 		return;
-	jw_start_object(jw);
-	jw_name(jw, "event");
-	jw_string(jw, "stats");
 	jw_name(jw, "elapsed");
 	jw_float_fmt(jw, "%.3f", elapsed);
 	for (i = 0; i < sizeof(stat_fields) / sizeof(stat_fields[0]); i++) {
 		jw_name(jw, stat_fields[i].name);
 		jw_uint(jw, stat_value(stats, i));
 	}
-	jw_end_object(jw);
-	jw_destroy(jw);
+	json_line_end(jw);
 }
 
 static void print_exit(const struct osnic_sched_exit_info *info)
@@ -135,12 +143,9 @@ static void print_exit(const struct osnic_sched_exit_info *info)
 		fflush(stdout);
 		return;
 	}
-	jw = json_line();
+	jw = json_line("exit");
 	if (!jw)
 		return;
-	jw_start_object(jw);
-	jw_name(jw, "event");
-	jw_string(jw, "exit");
 	jw_name(jw, "kind");
 	jw_int(jw, info->kind);
 	jw_name(jw, "kind_name");
@@ -153,8 +158,7 @@ static void print_exit(const struct osnic_sched_exit_info *info)
 	jw_string(jw, info->reason);
 	jw_name(jw, "msg");
 	jw_string(jw, info->msg);
-	jw_end_object(jw);
-	jw_destroy(jw);
+	json_line_end(jw);
 }
 
 static void on_signal(int sig)

@@ -7,6 +7,9 @@
 
 #include "osnicctl.h"
 
+/* A counter of s, named as in <osnic/abi.h>: its field (-j) and its NAME (column). */
+#define OUT_STAT(NAME, name) out_uint(#name, #NAME, s->name);
+
 static int stats_show(int argc, char **argv)
 {
 	static struct osnic_ctl_stats st;
@@ -41,28 +44,21 @@ static int stats_show(int argc, char **argv)
 			continue;
 		out_row_begin();
 		out_uint("id", "ID", i);
-		out_uint("calls", "CALLS", s->calls);
-		out_uint("delivered", "DELIVERED", s->delivered);
-		out_uint("nullproc", "NULLPROC", s->nullproc);
-		out_uint("proc_unavail", "PROC_UNAVAIL", s->proc_unavail);
-		out_uint("drop_no_worker", "DROP_NO_WORKER", s->drop_no_worker);
-		out_uint("drop_ring_full", "DROP_RING_FULL", s->drop_ring_full);
+		OSNIC_SVC_STAT_LIST(OUT_STAT)
 		out_row_end();
 	}
 	out_end();
 
 	out_table_begin("workers", "Workers:");
 	for (i = 1; i < OSNIC_MAX_WORKERS; i++) {
-		const struct osnic_worker_stats *w = &st.worker[i];
+		const struct osnic_worker_stats *s = &st.worker[i];
 
 		if (!st.worker_service[i])
 			continue;
 		out_row_begin();
 		out_uint("id", "ID", i);
 		out_uint("service_id", "SERVICE", st.worker_service[i]);
-		out_uint("delivered", "DELIVERED", w->delivered);
-		out_uint("delivered_idle", "DELIVERED_IDLE", w->delivered_idle);
-		out_uint("bytes", "BYTES", w->bytes);
+		OSNIC_WORKER_STAT_LIST(OUT_STAT)
 		out_row_end();
 	}
 	out_end();

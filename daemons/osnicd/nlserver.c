@@ -221,25 +221,12 @@ void nl_receive(struct osnicd *d)
 	unsigned int round;
 
 	for (round = 0; round < DATAGRAMS_PER_ROUND; round++) {
-		char cbuf[CMSG_SPACE(sizeof(struct ucred))];
-		struct sockaddr_nl from;
-		struct iovec iov = { d->rx, sizeof(d->rx) };
-		struct msghdr mh = {
-			.msg_name = &from,
-			.msg_namelen = sizeof(from),
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = cbuf,
-			.msg_controllen = sizeof(cbuf),
-		};
-		const struct ucred *cred = NULL;
-		struct cmsghdr *c;
+		struct osnic_nl_sender from;
 		ssize_t n;
 
-		n = recvmsg(mnl_socket_get_fd(d->nl), &mh, MSG_DONTWAIT);
+		n = osnic_nl_recv(mnl_socket_get_fd(d->nl), d->rx, sizeof(d->rx), MSG_DONTWAIT,
+				  &from);
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
 			if (errno == ENOBUFS) {
 				pr_warn("netlink receive queue overflowed: requests were lost");
 				continue;
@@ -248,21 +235,18 @@ void nl_receive(struct osnicd *d)
 				pr_warn("netlink receive: %s", strerror(errno));
 			return;
 		}
-		if (from.nl_pid == 0)
+		if (from.addr.nl_pid == 0)
 			continue;	/* the kernel has nothing to say on NETLINK_USERSOCK */
-		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_CREDENTIALS)
-				cred = (const struct ucred *)CMSG_DATA(c);
-		if (mh.msg_flags & MSG_TRUNC) {
+		if (from.truncated) {
 			struct osnic_nl_ext ext;
 
 			osnic_nl_ext_set(&ext, -EMSGSIZE, NULL, NULL, 0,
 					 "datagram larger than %zu bytes", sizeof(d->rx));
 			reply_error(d, (size_t)n >= NLMSG_HDRLEN ? (void *)d->rx : NULL,
-				    from.nl_pid, &ext);
+				    from.addr.nl_pid, &ext);
 			continue;
 		}
-		handle_datagram(d, n, from.nl_pid, cred);
+		handle_datagram(d, n, from.addr.nl_pid, from.cred);
 	}
 }
 

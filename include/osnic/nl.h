@@ -68,6 +68,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -280,6 +281,23 @@ int osnic_nl_parse_reply(const struct nlmsghdr *nlh, size_t len,
  */
 int osnic_nl_parse_error(const struct nlmsghdr *nlh, size_t len,
 			 struct osnic_nl_ext *ext);
+
+struct ucred;
+
+/* Who sent a datagram, as osnic_nl_recv() finds it. */
+struct osnic_nl_sender {
+	struct sockaddr_nl addr;
+	const struct ucred *cred;	/* in ctrl; NULL: it came without credentials */
+	int truncated;			/* larger than the buffer (MSG_TRUNC) */
+	uint64_t ctrl[4];		/* room for one SCM_CREDENTIALS message */
+};
+
+/*
+ * Receive one datagram on the netlink socket fd (with SO_PASSCRED) into buf
+ * of len bytes: recvmsg() with flags, again when a signal interrupts it.
+ * Returns its length and fills in s, or -1 with errno set.
+ */
+ssize_t osnic_nl_recv(int fd, void *buf, size_t len, int flags, struct osnic_nl_sender *s);
 
 /* Start a message of the protocol in buf (at least OSNIC_NL_HDRLEN bytes). */
 struct nlmsghdr *osnic_nl_put_header(void *buf, uint8_t cmd, uint16_t flags,

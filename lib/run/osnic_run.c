@@ -164,17 +164,7 @@ static int reply_fd(const struct run_reg *r, struct sockaddr_storage *to, sockle
 	}
 	/* An IPv4 client and only an IPv6 socket: try it as IPv4-mapped. */
 	if (v6 >= 0 && to->ss_family == AF_INET) {
-		struct sockaddr_in s4;
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)to;
-
-		memcpy(&s4, to, sizeof(s4));
-		memset(s6, 0, sizeof(*s6));
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = s4.sin_port;
-		s6->sin6_addr.s6_addr[10] = 0xff;
-		s6->sin6_addr.s6_addr[11] = 0xff;
-		memcpy(&s6->sin6_addr.s6_addr[12], &s4.sin_addr, 4);
-		*tolen = sizeof(*s6);
+		osnic__v4_mapped(to, tolen);
 		return v6;
 	}
 	return -1;
@@ -186,18 +176,10 @@ static int serve_batch(struct run_reg *r)
 	socklen_t tolen;
 	const void *rec;
 	uint32_t len;
-	int n = 0, rc, fd;
+	int n = 0, fd;
 	ssize_t rl;
 
-	while (n < RUN_BATCH) {
-		rc = osnic_ring_next(&r->ring, &rec, &len);
-		if (!rc)
-			break;
-		if (rc < 0) {
-			CNT_INC(&r->counters, ring_resync);
-			osnic_ring_skip_all(&r->ring);
-			break;
-		}
+	while (n < RUN_BATCH && osnic__ring_take(&r->ring, &r->counters, &rec, &len)) {
 		n++;
 		run.serving = r;
 		rl = osnic_serve_record(r->svc, rec, len, &to, &tolen, run.reply, RUN_REPLY_MAX,
