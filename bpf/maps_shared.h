@@ -25,14 +25,14 @@ struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, OSNIC_MAX_SERVICES);
 	__type(key, __u32);
-	__type(value, struct osnic_service);
+	__type(value, struct osnic_service_val);
 } osnic_services SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, OSNIC_MAX_WORKERS);
 	__type(key, __u32);
-	__type(value, struct osnic_worker);
+	__type(value, struct osnic_worker_val);
 } osnic_workers SEC(".maps");
 
 /* Worker thread tid -> worker id: how the scheduler knows a worker. */
@@ -84,7 +84,7 @@ struct {
  */
 static __always_inline __u32 osnic_tid_worker(__u32 tid)
 {
-	struct osnic_worker *w;
+	struct osnic_worker_val *w;
 	__u32 *wid, id;
 
 	if (!tid)
@@ -105,10 +105,10 @@ static __always_inline __u32 osnic_tid_worker(__u32 tid)
  * The worker id in slot i of a service's worker list, or 0 when the slot
  * is stale: its worker left, and the id is unused or serves another service.
  */
-static __always_inline __u32 osnic_svc_worker_at(const struct osnic_service *svc, __u32 svc_id,
+static __always_inline __u32 osnic_svc_worker_at(const struct osnic_service_val *svc, __u32 svc_id,
 						 __u32 i)
 {
-	struct osnic_worker *w;
+	struct osnic_worker_val *w;
 	__u32 id;
 
 	if (i >= OSNIC_MAX_SVC_WORKERS)

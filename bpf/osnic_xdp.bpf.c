@@ -57,8 +57,8 @@ static __always_inline int answer_no_service(const struct pkt_meta *m,
 
 	range = bpf_map_lookup_elem(&osnic_prog_vers, &key);
 	if (!range)
-		return answer_accept_stat(a, RPC_PROG_UNAVAIL, OSNIC_RX_RPC_PROG_UNAVAIL);
-	rpc_reply_accepted(&a->r, RPC_PROG_MISMATCH, range->low, range->high);
+		return answer_accept_stat(a, OSNIC_RPC_PROG_UNAVAIL, OSNIC_RX_RPC_PROG_UNAVAIL);
+	rpc_reply_accepted(&a->r, OSNIC_RPC_PROG_MISMATCH, range->low, range->high);
 	a->counter = OSNIC_RX_RPC_PROG_MISMATCH;
 	return XDP_TX;
 }
@@ -68,7 +68,7 @@ static __always_inline int answer_no_service(const struct pkt_meta *m,
  * Counted as ring_full when workers exist but are at their depth (overload),
  * as no_worker when the service has none to take it.
  */
-static __always_inline int refuse_overload(const struct osnic_service *svc,
+static __always_inline int refuse_overload(const struct osnic_service_val *svc,
 					   struct osnic_svc_stats *ss, bool full,
 					   struct rpc_answer *a)
 {
@@ -80,13 +80,13 @@ static __always_inline int refuse_overload(const struct osnic_service *svc,
 	if (!(svc->flags & OSNIC_SVC_F_SYSTEM_ERR_ON_FULL))
 		return XDP_DROP;
 	/* Already counted by why it was refused. */
-	return answer_accept_stat(a, RPC_SYSTEM_ERR, OSNIC_RX__MAX);
+	return answer_accept_stat(a, OSNIC_RPC_SYSTEM_ERR, OSNIC_RX__MAX);
 }
 
 /* Steps 4 to 6: pick a worker, write the call into its ring, count. */
 static __always_inline int deliver_call(struct xdp_md *ctx, const struct pkt_meta *m,
 					const struct rpc_call *call,
-					const struct osnic_service *svc, __u32 svc_id,
+					const struct osnic_service_val *svc, __u32 svc_id,
 					struct osnic_svc_stats *ss, struct rpc_answer *a)
 {
 	struct osnic_worker_stats *wst;
@@ -136,7 +136,7 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 {
 	struct osnic_svc_key key = { .port = m->dport };
 	struct rpc_call call = {};
-	struct osnic_service *svc;
+	struct osnic_service_val *svc;
 	struct osnic_svc_stats *ss;
 	__u32 *svc_id;
 	int why;
@@ -146,7 +146,7 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 	 * A credential the ring cannot carry whole, for a server that judges
 	 * calls itself (prog and vers are parsed before any credential check).
 	 */
-	if ((!why && call.cred_flavor != RPC_AUTH_NONE) || why == OSNIC_RX_RPC_AUTH_ERROR ||
+	if ((!why && call.cred_flavor != OSNIC_RPC_AUTH_NONE) || why == OSNIC_RX_RPC_AUTH_ERROR ||
 	    why == OSNIC_RX_RPC_BAD_AUTH) {
 		key.prog = call.prog;
 		key.vers = call.vers;
@@ -163,7 +163,7 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 		return XDP_TX;
 	}
 	if (why == OSNIC_RX_RPC_AUTH_ERROR) {
-		rpc_reply_auth_error(&a->r, RPC_AUTH_BADCRED);
+		rpc_reply_auth_error(&a->r, OSNIC_RPC_AUTH_BADCRED);
 		a->counter = why;
 		return XDP_TX;
 	}
@@ -189,12 +189,12 @@ static __always_inline int decide_rpc_call(struct xdp_md *ctx, const struct pkt_
 	if (call.proc == 0) {
 		if (ss)
 			ss->nullproc++;
-		return answer_accept_stat(a, RPC_SUCCESS, OSNIC_RX_RPC_NULLPROC);
+		return answer_accept_stat(a, OSNIC_RPC_SUCCESS, OSNIC_RX_RPC_NULLPROC);
 	}
 	if (call.proc >= OSNIC_MAX_PROCS || !(svc->procs & (1ULL << call.proc))) {
 		if (ss)
 			ss->proc_unavail++;
-		return answer_accept_stat(a, RPC_PROC_UNAVAIL, OSNIC_RX_RPC_PROC_UNAVAIL);
+		return answer_accept_stat(a, OSNIC_RPC_PROC_UNAVAIL, OSNIC_RX_RPC_PROC_UNAVAIL);
 	}
 deliver:
 	if (call.args_len > OSNIC_MAX_INLINE_ARGS) {

@@ -63,7 +63,7 @@ static __always_inline int rpc_parse_authsys(struct xdp_md *ctx, __u32 body_off,
 	__be32 ids[3];	/* uid, gid, number of gids */
 	__u32 fixed, ngids;
 
-	if (body_len < RPC_AUTHSYS_FIXED || name_len > RPC_AUTHSYS_MAX_MACHINENAME)
+	if (body_len < RPC_AUTHSYS_FIXED || name_len > OSNIC_RPC_AUTHSYS_MAX_MACHINENAME)
 		return OSNIC_RX_RPC_BAD_AUTH;
 	fixed = RPC_AUTHSYS_FIXED + xdr_pad4(name_len);
 	if (fixed > body_len)
@@ -72,7 +72,7 @@ static __always_inline int rpc_parse_authsys(struct xdp_md *ctx, __u32 body_off,
 	if (bpf_xdp_load_bytes(ctx, body_off + 8 + xdr_pad4(name_len), ids, sizeof(ids)))
 		return OSNIC_RX_RPC_SHORT;
 	ngids = bpf_ntohl(ids[2]);
-	if (ngids > RPC_AUTHSYS_MAX_GIDS || fixed + ngids * 4 != body_len)
+	if (ngids > OSNIC_RPC_AUTHSYS_MAX_GIDS || fixed + ngids * 4 != body_len)
 		return OSNIC_RX_RPC_BAD_AUTH;
 	call->uid = bpf_ntohl(ids[0]);
 	call->gid = bpf_ntohl(ids[1]);
@@ -81,7 +81,7 @@ static __always_inline int rpc_parse_authsys(struct xdp_md *ctx, __u32 body_off,
 
 /*
  * Returns 0 for a call to deliver or answer, RPC_VERS_MISMATCH or
- * RPC_AUTH_ERROR for a call to reject (call->xid is set), or the counter
+ * OSNIC_RPC_AUTH_ERROR for a call to reject (call->xid is set), or the counter
  * of why the datagram is dropped.
  */
 static __always_inline int rpc_parse_call(struct xdp_md *ctx, const struct pkt_meta *m,
@@ -99,18 +99,18 @@ static __always_inline int rpc_parse_call(struct xdp_md *ctx, const struct pkt_m
 	if (len < 8 || (void *)(w + 2) > end)
 		return OSNIC_RX_RPC_SHORT;
 	call->xid = w[0];
-	if (w[1] != bpf_htonl(RPC_CALL))
+	if (w[1] != bpf_htonl(OSNIC_RPC_CALL))
 		return OSNIC_RX_RPC_NOT_CALL;
-	if (len < RPC_CALL_MIN_HDR || (void *)(w + RPC_CALL_MIN_HDR / 4) > end)
+	if (len < OSNIC_RPC_CALL_MIN_HDR || (void *)(w + OSNIC_RPC_CALL_MIN_HDR / 4) > end)
 		return OSNIC_RX_RPC_SHORT;
-	if (w[2] != bpf_htonl(RPC_VERSION))
+	if (w[2] != bpf_htonl(OSNIC_RPC_VERSION))
 		return OSNIC_RX_RPC_VERS_MISMATCH;
 	call->prog = bpf_ntohl(w[3]);
 	call->vers = bpf_ntohl(w[4]);
 	call->proc = bpf_ntohl(w[5]);
 	call->cred_flavor = bpf_ntohl(w[6]);
 	cred_len = bpf_ntohl(w[7]);
-	if (cred_len > RPC_MAX_AUTH_BYTES)
+	if (cred_len > OSNIC_RPC_MAX_AUTH_BYTES)
 		return OSNIC_RX_RPC_BAD_AUTH;
 
 	/* off: the verifier, counted from the start of the call */
@@ -119,20 +119,20 @@ static __always_inline int rpc_parse_call(struct xdp_md *ctx, const struct pkt_m
 		return OSNIC_RX_RPC_SHORT;
 	rpc_off = (void *)w - data;
 
-	if (call->cred_flavor == RPC_AUTH_SYS) {
+	if (call->cred_flavor == OSNIC_RPC_AUTH_SYS) {
 		/* w[9]: the machinename length, after the stamp */
 		ret = rpc_parse_authsys(ctx, rpc_off + RPC_CALL_CRED_BODY_OFF, cred_len,
 					bpf_ntohl(w[9]), call);
 		if (ret)
 			return ret;
-	} else if (call->cred_flavor == RPC_AUTH_NONE && cred_len) {
+	} else if (call->cred_flavor == OSNIC_RPC_AUTH_NONE && cred_len) {
 		return OSNIC_RX_RPC_BAD_AUTH;
 	}
 
 	if (bpf_xdp_load_bytes(ctx, rpc_off + off, verf, sizeof(verf)))
 		return OSNIC_RX_RPC_SHORT;
 	verf_len = bpf_ntohl(verf[1]);
-	if (verf_len > RPC_MAX_AUTH_BYTES)
+	if (verf_len > OSNIC_RPC_MAX_AUTH_BYTES)
 		return OSNIC_RX_RPC_BAD_AUTH;
 	off += 8 + xdr_pad4(verf_len);
 	if (off > len)
@@ -140,7 +140,7 @@ static __always_inline int rpc_parse_call(struct xdp_md *ctx, const struct pkt_m
 	call->args_off = rpc_off + off;
 	call->args_len = len - off;
 
-	if (call->cred_flavor != RPC_AUTH_NONE && call->cred_flavor != RPC_AUTH_SYS)
+	if (call->cred_flavor != OSNIC_RPC_AUTH_NONE && call->cred_flavor != OSNIC_RPC_AUTH_SYS)
 		return OSNIC_RX_RPC_AUTH_ERROR;
 	return 0;
 }

@@ -37,24 +37,24 @@ struct rpc_reply {
 static __always_inline void rpc_reply_accepted(struct rpc_reply *r, __u32 stat, __u32 low,
 					       __u32 high)
 {
-	r->w[0] = bpf_htonl(RPC_REPLY);
-	r->w[1] = bpf_htonl(RPC_MSG_ACCEPTED);
-	r->w[2] = bpf_htonl(RPC_AUTH_NONE);
+	r->w[0] = bpf_htonl(OSNIC_RPC_REPLY);
+	r->w[1] = bpf_htonl(OSNIC_RPC_MSG_ACCEPTED);
+	r->w[2] = bpf_htonl(OSNIC_RPC_AUTH_NONE);
 	r->w[3] = 0;			/* verifier body length */
 	r->w[4] = bpf_htonl(stat);
 	r->w[5] = bpf_htonl(low);
 	r->w[6] = bpf_htonl(high);
-	r->len = stat == RPC_PROG_MISMATCH ? 32 : 24;
+	r->len = stat == OSNIC_RPC_PROG_MISMATCH ? 32 : 24;
 }
 
 /* MSG_DENIED, RPC_MISMATCH: we speak RPC version 2 only. */
 static __always_inline void rpc_reply_rpc_mismatch(struct rpc_reply *r)
 {
-	r->w[0] = bpf_htonl(RPC_REPLY);
-	r->w[1] = bpf_htonl(RPC_MSG_DENIED);
-	r->w[2] = bpf_htonl(RPC_RPC_MISMATCH);
-	r->w[3] = bpf_htonl(RPC_VERSION);	/* low */
-	r->w[4] = bpf_htonl(RPC_VERSION);	/* high */
+	r->w[0] = bpf_htonl(OSNIC_RPC_REPLY);
+	r->w[1] = bpf_htonl(OSNIC_RPC_MSG_DENIED);
+	r->w[2] = bpf_htonl(OSNIC_RPC_RPC_MISMATCH);
+	r->w[3] = bpf_htonl(OSNIC_RPC_VERSION);	/* low */
+	r->w[4] = bpf_htonl(OSNIC_RPC_VERSION);	/* high */
 	r->w[5] = 0;
 	r->w[6] = 0;
 	r->len = 24;
@@ -63,9 +63,9 @@ static __always_inline void rpc_reply_rpc_mismatch(struct rpc_reply *r)
 /* MSG_DENIED, AUTH_ERROR with the given auth_stat. */
 static __always_inline void rpc_reply_auth_error(struct rpc_reply *r, __u32 why)
 {
-	r->w[0] = bpf_htonl(RPC_REPLY);
-	r->w[1] = bpf_htonl(RPC_MSG_DENIED);
-	r->w[2] = bpf_htonl(RPC_AUTH_ERROR);
+	r->w[0] = bpf_htonl(OSNIC_RPC_REPLY);
+	r->w[1] = bpf_htonl(OSNIC_RPC_MSG_DENIED);
+	r->w[2] = bpf_htonl(OSNIC_RPC_AUTH_ERROR);
 	r->w[3] = bpf_htonl(why);
 	r->w[4] = 0;
 	r->w[5] = 0;

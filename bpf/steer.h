@@ -29,7 +29,7 @@
  * returned, whether a live worker was passed over for a full ring (the
  * call is refused for overload, not for want of workers).
  */
-static __always_inline __u32 steer_pick_worker(const struct osnic_service *svc, __u32 svc_id,
+static __always_inline __u32 steer_pick_worker(const struct osnic_service_val *svc, __u32 svc_id,
 					       bool *idle, bool *full)
 {
 	__u32 cpu = bpf_get_smp_processor_id();

@@ -116,8 +116,8 @@ static int demo_osnic_echo(const struct osnic_call *call, struct xdr_dec *args,
 	uint32_t len;
 
 	if (xdr_dec_opaque(args, &data, &len, DEMO_MAX_ECHO) || !osnic_args_done(args))
-		return RPC_GARBAGE_ARGS;
-	return xdr_enc_opaque(res, data, len, DEMO_MAX_ECHO) ? RPC_SYSTEM_ERR : RPC_SUCCESS;
+		return OSNIC_RPC_GARBAGE_ARGS;
+	return xdr_enc_opaque(res, data, len, DEMO_MAX_ECHO) ? OSNIC_RPC_SYSTEM_ERR : OSNIC_RPC_SUCCESS;
 }
 
 static int demo_osnic_add(const struct osnic_call *call, struct xdr_dec *args,
@@ -126,8 +126,8 @@ static int demo_osnic_add(const struct osnic_call *call, struct xdr_dec *args,
 	int64_t a, b;
 
 	if (xdr_dec_hyper(args, &a) || xdr_dec_hyper(args, &b) || !osnic_args_done(args))
-		return RPC_GARBAGE_ARGS;
-	return xdr_enc_hyper(res, demo_add(a, b)) ? RPC_SYSTEM_ERR : RPC_SUCCESS;
+		return OSNIC_RPC_GARBAGE_ARGS;
+	return xdr_enc_hyper(res, demo_add(a, b)) ? OSNIC_RPC_SYSTEM_ERR : OSNIC_RPC_SUCCESS;
 }
 
 static int demo_osnic_put(const struct osnic_call *call, struct xdr_dec *args,
@@ -139,9 +139,9 @@ static int demo_osnic_put(const struct osnic_call *call, struct xdr_dec *args,
 
 	if (xdr_dec_string(args, &key, &key_len, DEMO_MAX_KEY) ||
 	    xdr_dec_opaque(args, &value, &len, DEMO_MAX_VALUE) || !osnic_args_done(args))
-		return RPC_GARBAGE_ARGS;
-	return xdr_enc_int(res, demo_put(key, key_len, value, len)) ? RPC_SYSTEM_ERR
-								     : RPC_SUCCESS;
+		return OSNIC_RPC_GARBAGE_ARGS;
+	return xdr_enc_int(res, demo_put(key, key_len, value, len)) ? OSNIC_RPC_SYSTEM_ERR
+								     : OSNIC_RPC_SUCCESS;
 }
 
 static int demo_osnic_get(const struct osnic_call *call, struct xdr_dec *args,
@@ -153,12 +153,12 @@ static int demo_osnic_get(const struct osnic_call *call, struct xdr_dec *args,
 	int err;
 
 	if (xdr_dec_string(args, &key, &key_len, DEMO_MAX_KEY) || !osnic_args_done(args))
-		return RPC_GARBAGE_ARGS;
+		return OSNIC_RPC_GARBAGE_ARGS;
 	if (demo_get(key, key_len, value, &len))
 		err = xdr_enc_int(res, 1) || xdr_enc_opaque(res, value, len, DEMO_MAX_VALUE);
 	else
 		err = xdr_enc_int(res, 0);
-	return err ? RPC_SYSTEM_ERR : RPC_SUCCESS;
+	return err ? OSNIC_RPC_SYSTEM_ERR : OSNIC_RPC_SUCCESS;
 }
 
 static int demo_osnic_spin(const struct osnic_call *call, struct xdr_dec *args,
@@ -167,8 +167,8 @@ static int demo_osnic_spin(const struct osnic_call *call, struct xdr_dec *args,
 	uint32_t usec;
 
 	if (xdr_dec_uint(args, &usec) || !osnic_args_done(args))
-		return RPC_GARBAGE_ARGS;
-	return xdr_enc_uint(res, demo_spin(usec)) ? RPC_SYSTEM_ERR : RPC_SUCCESS;
+		return OSNIC_RPC_GARBAGE_ARGS;
+	return xdr_enc_uint(res, demo_spin(usec)) ? OSNIC_RPC_SYSTEM_ERR : OSNIC_RPC_SUCCESS;
 }
 
 /* NULLPROC needs no handler: osnic answers it (XDP, or the runtime). */

@@ -15,7 +15,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* rpcgen's header (and <rpc/rpc.h>) before osnic's: see osnic/rpc.h. */
 #include "demo.h"
 
 #include <osnic/osnic.h>

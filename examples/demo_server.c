@@ -29,7 +29,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* libtirpc's headers before osnic's: see osnic/rpc.h. */
 #include <rpc/rpc.h>
 #include <rpc/pmap_clnt.h>
 
@@ -185,7 +184,7 @@ static int wait_stop_signal(const sigset_t *set)
 
 /* ---- osnic ------------------------------------------------------------------- */
 
-static void print_counters(struct osnic_svc_worker *w, int i)
+static void print_counters(struct osnic_worker *w, int i)
 {
 	struct osnic_worker_counters c;
 
@@ -205,7 +204,7 @@ static void print_counters(struct osnic_svc_worker *w, int i)
 		(unsigned long long)c.poll_hits, (unsigned long long)c.poll_misses);
 }
 
-static int pin_worker(struct osnic_svc_worker *w, int cpu)
+static int pin_worker(struct osnic_worker *w, int cpu)
 {
 	cpu_set_t set;
 
@@ -228,7 +227,7 @@ static int register_service(struct osnic *ctx, const struct options *o,
 
 static int run_osnic(const struct options *o)
 {
-	struct osnic_svc_worker *w[MAX_WORKERS];
+	struct osnic_worker *w[MAX_WORKERS];
 	struct osnic_service_def def = {
 		.prog = DEMO_PROG,
 		.vers = DEMO_VERS,

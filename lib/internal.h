@@ -59,7 +59,7 @@ struct osnic_svc {
 	 */
 	int port_fd;
 	pthread_mutex_t workers_lock;
-	struct osnic_svc_worker *workers;
+	struct osnic_worker *workers;
 };
 
 /* Calls per pass over the ring, replies per sendmmsg. */
@@ -109,9 +109,9 @@ struct osnic_rx_slot {
 	} ctrl;
 };
 
-struct osnic_svc_worker {
+struct osnic_worker {
 	struct osnic_svc *svc;
-	struct osnic_svc_worker *next;
+	struct osnic_worker *next;
 	pthread_t thread;
 	pid_t tid;
 	uint32_t worker_id;		/* osnicd's, 0 without it */
@@ -192,6 +192,6 @@ void osnic__tx_prepare(struct osnic_tx *tx, unsigned int i, size_t len, socklen_
 void osnic__tx_send(struct osnic_tx *tx, int fd, unsigned int n, struct osnic_worker_counters *c);
 
 /* lib/worker.c */
-void osnic__worker_free(struct osnic_svc_worker *w);
+void osnic__worker_free(struct osnic_worker *w);
 
 #endif /* OSNIC_LIB_INTERNAL_H */

@@ -263,7 +263,7 @@ int osnic_unregister(struct osnic_svc *svc)
 {
 	struct osnic *ctx;
 	struct osnic_svc **pp;
-	struct osnic_svc_worker *w;
+	struct osnic_worker *w;
 	int err = 0;
 
 	if (!svc)

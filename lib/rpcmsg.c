@@ -20,7 +20,7 @@ static int rpc_dec_auth(struct xdr_dec *xd, uint32_t *flavor, const uint8_t **bo
 	err = xdr_dec_uint(xd, flavor);
 	if (err)
 		return err;
-	return xdr_dec_opaque(xd, body, len, RPC_MAX_AUTH_BYTES);
+	return xdr_dec_opaque(xd, body, len, OSNIC_RPC_MAX_AUTH_BYTES);
 }
 
 int osnic_rpc_decode_authsys(const uint8_t *body, size_t len, struct osnic_rpc_authsys *sys)
@@ -34,13 +34,13 @@ int osnic_rpc_decode_authsys(const uint8_t *body, size_t len, struct osnic_rpc_a
 	err = xdr_dec_uint(&xd, &s.stamp);
 	if (!err)
 		err = xdr_dec_string(&xd, &s.machinename, &s.machinename_len,
-				     RPC_AUTHSYS_MAX_MACHINENAME);
+				     OSNIC_RPC_AUTHSYS_MAX_MACHINENAME);
 	if (!err)
 		err = xdr_dec_uint(&xd, &s.uid);
 	if (!err)
 		err = xdr_dec_uint(&xd, &s.gid);
 	if (!err)
-		err = xdr_dec_array_count(&xd, &s.ngids, RPC_AUTHSYS_MAX_GIDS, 4);
+		err = xdr_dec_array_count(&xd, &s.ngids, OSNIC_RPC_AUTHSYS_MAX_GIDS, 4);
 	for (i = 0; !err && i < s.ngids; i++)
 		err = xdr_dec_uint(&xd, &s.gids[i]);
 	if (err)
@@ -59,16 +59,16 @@ enum osnic_call_verdict osnic_rpc_decode_call(const void *msg, size_t len,
 	int err;
 
 	memset(call, 0, sizeof(*call));
-	if (len < RPC_CALL_MIN_HDR)
+	if (len < OSNIC_RPC_CALL_MIN_HDR)
 		return OSNIC_CALL_DROP;
 	xdr_dec_init(&xd, msg, len);
-	/* Cannot fail: at least RPC_CALL_MIN_HDR bytes are there. */
+	/* Cannot fail: at least OSNIC_RPC_CALL_MIN_HDR bytes are there. */
 	xdr_dec_uint(&xd, &call->xid);
 	xdr_dec_uint(&xd, &type);
-	if (type != RPC_CALL)
+	if (type != OSNIC_RPC_CALL)
 		return OSNIC_CALL_DROP;
 	xdr_dec_uint(&xd, &call->rpcvers);
-	if (call->rpcvers != RPC_VERSION)
+	if (call->rpcvers != OSNIC_RPC_VERSION)
 		return OSNIC_CALL_RPC_MISMATCH;
 	xdr_dec_uint(&xd, &call->prog);
 	xdr_dec_uint(&xd, &call->vers);
@@ -76,30 +76,30 @@ enum osnic_call_verdict osnic_rpc_decode_call(const void *msg, size_t len,
 
 	err = rpc_dec_auth(&xd, &call->cred_flavor, &call->cred_body, &call->cred_len);
 	if (err == -EMSGSIZE) {
-		call->auth_stat = RPC_AUTH_BADCRED;
+		call->auth_stat = OSNIC_RPC_AUTH_BADCRED;
 		return OSNIC_CALL_AUTH_ERROR;
 	}
 	if (err)
 		return OSNIC_CALL_DROP;
 	err = rpc_dec_auth(&xd, &call->verf_flavor, &call->verf_body, &call->verf_len);
 	if (err == -EMSGSIZE) {
-		call->auth_stat = RPC_AUTH_BADVERF;
+		call->auth_stat = OSNIC_RPC_AUTH_BADVERF;
 		return OSNIC_CALL_AUTH_ERROR;
 	}
 	if (err)
 		return OSNIC_CALL_DROP;
 
 	switch (call->cred_flavor) {
-	case RPC_AUTH_NONE:
+	case OSNIC_RPC_AUTH_NONE:
 		break;
-	case RPC_AUTH_SYS:
+	case OSNIC_RPC_AUTH_SYS:
 		if (osnic_rpc_decode_authsys(call->cred_body, call->cred_len, &call->authsys)) {
-			call->auth_stat = RPC_AUTH_BADCRED;
+			call->auth_stat = OSNIC_RPC_AUTH_BADCRED;
 			return OSNIC_CALL_AUTH_ERROR;
 		}
 		break;
 	default:
-		call->auth_stat = RPC_AUTH_BADCRED;
+		call->auth_stat = OSNIC_RPC_AUTH_BADCRED;
 		return OSNIC_CALL_AUTH_ERROR;
 	}
 
@@ -120,31 +120,31 @@ static int rpc_enc_words(struct xdr_enc *xe, const uint32_t *w, size_t n)
 	return 0;
 }
 
-int osnic_rpc_encode_accepted(struct xdr_enc *xe, uint32_t xid, enum rpc_accept_stat stat)
+int osnic_rpc_encode_accepted(struct xdr_enc *xe, uint32_t xid, enum osnic_rpc_accept_stat stat)
 {
-	const uint32_t w[] = { xid, RPC_REPLY, RPC_MSG_ACCEPTED, RPC_AUTH_NONE, 0, stat };
+	const uint32_t w[] = { xid, OSNIC_RPC_REPLY, OSNIC_RPC_MSG_ACCEPTED, OSNIC_RPC_AUTH_NONE, 0, stat };
 
 	return rpc_enc_words(xe, w, 6);
 }
 
 int osnic_rpc_encode_prog_mismatch(struct xdr_enc *xe, uint32_t xid, uint32_t low, uint32_t high)
 {
-	const uint32_t w[] = { xid, RPC_REPLY, RPC_MSG_ACCEPTED, RPC_AUTH_NONE, 0,
-			       RPC_PROG_MISMATCH, low, high };
+	const uint32_t w[] = { xid, OSNIC_RPC_REPLY, OSNIC_RPC_MSG_ACCEPTED, OSNIC_RPC_AUTH_NONE, 0,
+			       OSNIC_RPC_PROG_MISMATCH, low, high };
 
 	return rpc_enc_words(xe, w, 8);
 }
 
 int osnic_rpc_encode_rpc_mismatch(struct xdr_enc *xe, uint32_t xid, uint32_t low, uint32_t high)
 {
-	const uint32_t w[] = { xid, RPC_REPLY, RPC_MSG_DENIED, RPC_RPC_MISMATCH, low, high };
+	const uint32_t w[] = { xid, OSNIC_RPC_REPLY, OSNIC_RPC_MSG_DENIED, OSNIC_RPC_RPC_MISMATCH, low, high };
 
 	return rpc_enc_words(xe, w, 6);
 }
 
-int osnic_rpc_encode_auth_error(struct xdr_enc *xe, uint32_t xid, enum rpc_auth_stat why)
+int osnic_rpc_encode_auth_error(struct xdr_enc *xe, uint32_t xid, enum osnic_rpc_auth_stat why)
 {
-	const uint32_t w[] = { xid, RPC_REPLY, RPC_MSG_DENIED, RPC_AUTH_ERROR, why };
+	const uint32_t w[] = { xid, OSNIC_RPC_REPLY, OSNIC_RPC_MSG_DENIED, OSNIC_RPC_AUTH_ERROR, why };
 
 	return rpc_enc_words(xe, w, 5);
 }

@@ -18,7 +18,7 @@
 
 #include "internal.h"
 
-static ssize_t reply_accepted(uint8_t *reply, size_t cap, uint32_t xid, enum rpc_accept_stat stat,
+static ssize_t reply_accepted(uint8_t *reply, size_t cap, uint32_t xid, enum osnic_rpc_accept_stat stat,
 			      size_t body_len)
 {
 	struct xdr_enc xe;
@@ -62,51 +62,51 @@ static ssize_t run_call(struct osnic_svc *svc, struct osnic_call *call, const ui
 		if (call->proc == 0) {
 			if (args_len) {
 				CNT_INC(c, garbage_args);
-				return reply_accepted(reply, cap, call->xid, RPC_GARBAGE_ARGS, 0);
+				return reply_accepted(reply, cap, call->xid, OSNIC_RPC_GARBAGE_ARGS, 0);
 			}
-			return reply_accepted(reply, cap, call->xid, RPC_SUCCESS, 0);
+			return reply_accepted(reply, cap, call->xid, OSNIC_RPC_SUCCESS, 0);
 		}
 		CNT_INC(c, proc_unavail);
-		return reply_accepted(reply, cap, call->xid, RPC_PROC_UNAVAIL, 0);
+		return reply_accepted(reply, cap, call->xid, OSNIC_RPC_PROC_UNAVAIL, 0);
 	}
 	if (p->max_arg_bytes && args_len > p->max_arg_bytes) {
 		CNT_INC(c, garbage_args);
-		return reply_accepted(reply, cap, call->xid, RPC_GARBAGE_ARGS, 0);
+		return reply_accepted(reply, cap, call->xid, OSNIC_RPC_GARBAGE_ARGS, 0);
 	}
 
 	xdr_dec_init(&dec, args, args_len);
 	xdr_enc_init(&res, reply + OSNIC_RPC_ACCEPTED_HDR, cap - OSNIC_RPC_ACCEPTED_HDR);
 	rc = p->handler(call, &dec, &res);
-	if (rc == RPC_SUCCESS && !osnic_args_done(&dec))
-		rc = RPC_GARBAGE_ARGS;
+	if (rc == OSNIC_RPC_SUCCESS && !osnic_args_done(&dec))
+		rc = OSNIC_RPC_GARBAGE_ARGS;
 
 	switch (rc) {
-	case RPC_SUCCESS:
-		return reply_accepted(reply, cap, call->xid, RPC_SUCCESS, res.pos);
-	case RPC_PROG_MISMATCH:
+	case OSNIC_RPC_SUCCESS:
+		return reply_accepted(reply, cap, call->xid, OSNIC_RPC_SUCCESS, res.pos);
+	case OSNIC_RPC_PROG_MISMATCH:
 		/* The handler encoded low and high. */
 		if (res.pos == 8) {
 			CNT_INC(c, prog_mismatch);
-			return reply_accepted(reply, cap, call->xid, RPC_PROG_MISMATCH, 8);
+			return reply_accepted(reply, cap, call->xid, OSNIC_RPC_PROG_MISMATCH, 8);
 		}
 		break;
-	case RPC_GARBAGE_ARGS:
+	case OSNIC_RPC_GARBAGE_ARGS:
 		CNT_INC(c, garbage_args);
 		return reply_accepted(reply, cap, call->xid, rc, 0);
-	case RPC_PROG_UNAVAIL:
+	case OSNIC_RPC_PROG_UNAVAIL:
 		CNT_INC(c, prog_unavail);
 		return reply_accepted(reply, cap, call->xid, rc, 0);
-	case RPC_PROC_UNAVAIL:
+	case OSNIC_RPC_PROC_UNAVAIL:
 		CNT_INC(c, proc_unavail);
 		return reply_accepted(reply, cap, call->xid, rc, 0);
-	case RPC_SYSTEM_ERR:
+	case OSNIC_RPC_SYSTEM_ERR:
 		break;
 	case OSNIC_REPLY_NONE:
 		CNT_INC(c, no_reply);
 		return 0;
 	default:
-		if ((rc & ~0xff) == OSNIC_REPLY_AUTH_ERROR(0) && (rc & 0xff) >= RPC_AUTH_BADCRED &&
-		    (rc & 0xff) <= RPC_AUTH_TOOWEAK) {
+		if ((rc & ~0xff) == OSNIC_REPLY_AUTH_ERROR(0) && (rc & 0xff) >= OSNIC_RPC_AUTH_BADCRED &&
+		    (rc & 0xff) <= OSNIC_RPC_AUTH_TOOWEAK) {
 			CNT_INC(c, rpc_denied);
 			return reply_auth_error(reply, cap, call->xid, rc & 0xff);
 		}
@@ -114,7 +114,7 @@ static ssize_t run_call(struct osnic_svc *svc, struct osnic_call *call, const ui
 	}
 	/* SYSTEM_ERR, and whatever a handler returned that is not a verdict. */
 	CNT_INC(c, system_err);
-	return reply_accepted(reply, cap, call->xid, RPC_SYSTEM_ERR, 0);
+	return reply_accepted(reply, cap, call->xid, OSNIC_RPC_SYSTEM_ERR, 0);
 }
 
 /* Present IPv4-mapped IPv6 addresses as what they are: IPv4. */
@@ -160,7 +160,7 @@ ssize_t osnic_serve_datagram(struct osnic_svc *svc, const void *msg, size_t len,
 		break;
 	case OSNIC_CALL_RPC_MISMATCH:
 		CNT_INC(c, rpc_denied);
-		osnic_rpc_encode_rpc_mismatch(&xe, rc.xid, RPC_VERSION, RPC_VERSION);
+		osnic_rpc_encode_rpc_mismatch(&xe, rc.xid, OSNIC_RPC_VERSION, OSNIC_RPC_VERSION);
 		return xe.pos;
 	case OSNIC_CALL_AUTH_ERROR:
 		CNT_INC(c, rpc_denied);
@@ -179,7 +179,7 @@ ssize_t osnic_serve_datagram(struct osnic_svc *svc, const void *msg, size_t len,
 	call.vers = rc.vers;
 	call.proc = rc.proc;
 	call.cred_flavor = rc.cred_flavor;
-	if (rc.cred_flavor == RPC_AUTH_SYS) {
+	if (rc.cred_flavor == OSNIC_RPC_AUTH_SYS) {
 		call.uid = rc.authsys.uid;
 		call.gid = rc.authsys.gid;
 		call.authsys = &rc.authsys;
@@ -208,7 +208,7 @@ ssize_t osnic_serve_datagram(struct osnic_svc *svc, const void *msg, size_t len,
 		n = xe.pos;
 	} else {
 		CNT_INC(c, prog_unavail);
-		osnic_rpc_encode_accepted(&xe, rc.xid, RPC_PROG_UNAVAIL);
+		osnic_rpc_encode_accepted(&xe, rc.xid, OSNIC_RPC_PROG_UNAVAIL);
 		n = xe.pos;
 	}
 	pthread_rwlock_unlock(&svc->ctx->svc_lock);
@@ -260,7 +260,7 @@ ssize_t osnic_serve_record(struct osnic_svc *svc, const void *rec, size_t len,
 	call.vers = svc->vers;
 	call.proc = d.proc;
 	call.cred_flavor = d.cred_flavor;
-	if (d.cred_flavor == RPC_AUTH_SYS) {
+	if (d.cred_flavor == OSNIC_RPC_AUTH_SYS) {
 		call.uid = d.uid;
 		call.gid = d.gid;
 	}

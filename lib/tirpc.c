@@ -38,8 +38,8 @@ struct tirpc_call {
 	struct xdr_enc *res;
 	int verdict;
 	struct authunix_parms aup;
-	gid_t gids[RPC_AUTHSYS_MAX_GIDS];
-	char machname[RPC_AUTHSYS_MAX_MACHINENAME + 1];
+	gid_t gids[OSNIC_RPC_AUTHSYS_MAX_GIDS];
+	char machname[OSNIC_RPC_AUTHSYS_MAX_MACHINENAME + 1];
 };
 
 static struct tirpc_call *xprt_call(SVCXPRT *xprt)
@@ -90,7 +90,7 @@ static bool_t xp_reply(SVCXPRT *xprt, struct rpc_msg *msg)
 		if (msg->rjcted_rply.rj_stat == AUTH_ERROR)
 			tc->verdict = OSNIC_REPLY_AUTH_ERROR(msg->rjcted_rply.rj_why & 0xff);
 		else
-			tc->verdict = RPC_SYSTEM_ERR;	/* RPC_MISMATCH is osnic's to send */
+			tc->verdict = OSNIC_RPC_SYSTEM_ERR;	/* RPC_MISMATCH is osnic's to send */
 		return TRUE;
 	}
 
@@ -107,13 +107,13 @@ static bool_t xp_reply(SVCXPRT *xprt, struct rpc_msg *msg)
 		/* The dispatch function answers a failed reply with svcerr_systemerr(). */
 		if (!ok)
 			return FALSE;
-		tc->verdict = RPC_SUCCESS;
+		tc->verdict = OSNIC_RPC_SUCCESS;
 		return TRUE;
 	case PROG_MISMATCH:
 		if (xdr_enc_uint(res, msg->acpted_rply.ar_vers.low) ||
 		    xdr_enc_uint(res, msg->acpted_rply.ar_vers.high))
 			return FALSE;
-		tc->verdict = RPC_PROG_MISMATCH;
+		tc->verdict = OSNIC_RPC_PROG_MISMATCH;
 		return TRUE;
 	case PROG_UNAVAIL:
 	case PROC_UNAVAIL:
@@ -122,7 +122,7 @@ static bool_t xp_reply(SVCXPRT *xprt, struct rpc_msg *msg)
 		tc->verdict = msg->acpted_rply.ar_stat;
 		return TRUE;
 	default:
-		tc->verdict = RPC_SYSTEM_ERR;
+		tc->verdict = OSNIC_RPC_SYSTEM_ERR;
 		return TRUE;
 	}
 }
@@ -188,7 +188,7 @@ int osnic_tirpc_handler(const struct osnic_call *call, struct xdr_dec *args,
 	req.rq_proc = call->proc;
 	req.rq_cred.oa_flavor = call->cred_flavor;
 	req.rq_xprt = &tc.xprt;
-	if (call->cred_flavor == RPC_AUTH_SYS) {
+	if (call->cred_flavor == OSNIC_RPC_AUTH_SYS) {
 		tc.aup.aup_uid = call->uid;
 		tc.aup.aup_gid = call->gid;
 		tc.aup.aup_machname = tc.machname;

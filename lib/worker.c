@@ -53,7 +53,7 @@
 
 enum { EV_RING = 1, EV_SOCK, EV_STOP };
 
-static bool worker_stopping(const struct osnic_svc_worker *w)
+static bool worker_stopping(const struct osnic_worker *w)
 {
 	return __atomic_load_n(&w->stop, __ATOMIC_ACQUIRE);
 }
@@ -63,7 +63,7 @@ static bool worker_stopping(const struct osnic_svc_worker *w)
  * sends to IPv4 clients through IPv4-mapped addresses. False if the socket
  * cannot reach the client (an IPv6 client, IPv4-only socket).
  */
-static bool tx_fix_dest(const struct osnic_svc_worker *w, struct sockaddr_storage *to,
+static bool tx_fix_dest(const struct osnic_worker *w, struct sockaddr_storage *to,
 			socklen_t *tolen)
 {
 	if (to->ss_family == AF_INET && w->svc->family == AF_INET6) {
@@ -74,7 +74,7 @@ static bool tx_fix_dest(const struct osnic_svc_worker *w, struct sockaddr_storag
 }
 
 /* One pass over the ring; returns the number of records taken. */
-static int serve_ring(struct osnic_svc_worker *w)
+static int serve_ring(struct osnic_worker *w)
 {
 	struct osnic_svc *svc = w->svc;
 	unsigned int handled = 0, nrep = 0;
@@ -159,7 +159,7 @@ static size_t tx_pktinfo(struct osnic_tx_slot *slot, struct msghdr *rx)
  * Serve what the socket holds, at most rounds * OSNIC_RX_BATCH datagrams so
  * that the ring is not kept waiting. Never blocks.
  */
-static void serve_socket(struct osnic_svc_worker *w, int rounds)
+static void serve_socket(struct osnic_worker *w, int rounds)
 {
 	struct osnic_svc *svc = w->svc;
 	unsigned int i, nrep;
@@ -229,7 +229,7 @@ static inline void cpu_relax(void)
  * going to sleep. Only the producer's lines are read, nothing is written;
  * the clock (vDSO) is read every few rounds. True when a record came.
  */
-static bool ring_poll(struct osnic_svc_worker *w)
+static bool ring_poll(struct osnic_worker *w)
 {
 	uint64_t end = now_ns() + w->svc->poll_ns;
 	unsigned int i = 0;
@@ -247,7 +247,7 @@ static bool ring_poll(struct osnic_svc_worker *w)
 	return false;
 }
 
-static int worker_loop(struct osnic_svc_worker *w)
+static int worker_loop(struct osnic_worker *w)
 {
 	struct epoll_event ev[4];
 	unsigned int busy = 0;
@@ -305,7 +305,7 @@ static int epoll_add(int epfd, int fd, uint32_t tag)
 }
 
 /* Join osnicd and map the ring; from the worker thread (osnicd wants its tid). */
-static int worker_attach(struct osnic_svc_worker *w)
+static int worker_attach(struct osnic_worker *w)
 {
 	struct osnic *ctx = w->svc->ctx;
 	int err;
@@ -351,7 +351,7 @@ static int worker_attach(struct osnic_svc_worker *w)
  * what is already in the ring. A record XDP is writing at this very moment
  * (still BUSY) is not waited for: its client retries.
  */
-static void worker_detach(struct osnic_svc_worker *w)
+static void worker_detach(struct osnic_worker *w)
 {
 	struct osnic *ctx = w->svc->ctx;
 
@@ -376,7 +376,7 @@ static void worker_detach(struct osnic_svc_worker *w)
 
 static void *worker_main(void *arg)
 {
-	struct osnic_svc_worker *w = arg;
+	struct osnic_worker *w = arg;
 	int err = 0;
 
 	w->tid = gettid();
@@ -395,7 +395,7 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-void osnic__worker_free(struct osnic_svc_worker *w)
+void osnic__worker_free(struct osnic_worker *w)
 {
 	if (w->sock_fd >= 0)
 		close(w->sock_fd);
@@ -409,9 +409,9 @@ void osnic__worker_free(struct osnic_svc_worker *w)
 	free(w);
 }
 
-int osnic_worker_create(struct osnic_svc *svc, struct osnic_svc_worker **out)
+int osnic_worker_create(struct osnic_svc *svc, struct osnic_worker **out)
 {
-	struct osnic_svc_worker *w;
+	struct osnic_worker *w;
 	sigset_t all, old;
 	bool took_port_fd = false;
 	uint8_t *txbuf;
@@ -504,7 +504,7 @@ err_free:
 	return err;
 }
 
-void osnic_worker_stop(struct osnic_svc_worker *w)
+void osnic_worker_stop(struct osnic_worker *w)
 {
 	uint64_t one = 1;
 
@@ -514,10 +514,10 @@ void osnic_worker_stop(struct osnic_svc_worker *w)
 	}
 }
 
-int osnic_worker_join(struct osnic_svc_worker *w)
+int osnic_worker_join(struct osnic_worker *w)
 {
 	struct osnic_svc *svc = w->svc;
-	struct osnic_svc_worker **pp;
+	struct osnic_worker **pp;
 	int err;
 
 	osnic_worker_stop(w);
@@ -536,17 +536,17 @@ int osnic_worker_join(struct osnic_svc_worker *w)
 	return err;
 }
 
-pid_t osnic_worker_tid(const struct osnic_svc_worker *w)
+pid_t osnic_worker_tid(const struct osnic_worker *w)
 {
 	return w->tid;
 }
 
-uint32_t osnic_worker_id(const struct osnic_svc_worker *w)
+uint32_t osnic_worker_id(const struct osnic_worker *w)
 {
 	return w->worker_id;
 }
 
-void osnic_worker_counters(const struct osnic_svc_worker *w, struct osnic_worker_counters *c)
+void osnic_worker_counters(const struct osnic_worker *w, struct osnic_worker_counters *c)
 {
 	const uint64_t *src = (const uint64_t *)&w->counters;
 	uint64_t *dst = (uint64_t *)c;

@@ -228,7 +228,7 @@ static __always_inline struct task_ctx *task_ctx_of(struct task_struct *p)
 static __always_inline struct task_ctx *task_refresh(struct task_struct *p)
 {
 	struct task_ctx *tctx = task_ctx_of(p);
-	struct osnic_worker *w;
+	struct osnic_worker_val *w;
 	__u32 wid;
 
 	if (!tctx) {
@@ -255,7 +255,7 @@ static __always_inline struct task_ctx *task_refresh(struct task_struct *p)
 static __always_inline struct worker_trust *worker_trust_of(__u32 wid)
 {
 	struct worker_trust *t = bpf_map_lookup_elem(&worker_trusts, &wid);
-	struct osnic_worker *w = bpf_map_lookup_elem(&osnic_workers, &wid);
+	struct osnic_worker_val *w = bpf_map_lookup_elem(&osnic_workers, &wid);
 
 	if (!t || !w)
 		return NULL;
@@ -386,7 +386,7 @@ static __always_inline void worker_set_state(__u32 wid, __u32 state, s32 cpu)
 	stat_inc(&stats.worker_state_updates);
 }
 
-static __always_inline struct osnic_service *service_of(__u32 svc_id)
+static __always_inline struct osnic_service_val *service_of(__u32 svc_id)
 {
 	if (!svc_id || svc_id >= OSNIC_MAX_SERVICES)
 		return NULL;
@@ -417,7 +417,7 @@ static __always_inline s32 svc_running_now(__u32 svc_id)
  */
 static __always_inline bool svc_at_limit(__u32 svc_id, s32 leaving)
 {
-	struct osnic_service *svc = service_of(svc_id);
+	struct osnic_service_val *svc = service_of(svc_id);
 
 	if (!svc || !svc->max_cpus)
 		return false;
@@ -433,7 +433,7 @@ static __always_inline void task_set_slice(struct task_struct *p, u64 slice)
 }
 
 /* Lines queued in all the workers' rings of a service. */
-static __always_inline u64 svc_backlog_lines(const struct osnic_service *svc, __u32 svc_id)
+static __always_inline u64 svc_backlog_lines(const struct osnic_service_val *svc, __u32 svc_id)
 {
 	u64 bytes = 0;
 
@@ -483,7 +483,7 @@ static __always_inline bool kick_idle_cpu(struct task_struct *p)
  */
 static __always_inline void backlog_feedback(struct task_struct *p, const struct task_ctx *tctx)
 {
-	struct osnic_service *svc = service_of(tctx->svc);
+	struct osnic_service_val *svc = service_of(tctx->svc);
 	struct cpu_ctx *c;
 	u64 backlog, depth;
 	s32 cpu;

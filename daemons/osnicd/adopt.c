@@ -32,7 +32,7 @@ void adopt_state(struct osnicd *d, bool owners_reused)
 		return;
 	/* Generations go on counting from where the maps are, for every slot. */
 	for (slot = 1; slot < OSNIC_MAX_WORKERS; slot++) {
-		struct osnic_worker wv;
+		struct osnic_worker_val wv;
 
 		if (!bpf_map_lookup_elem(w_fd, &slot, &wv))
 			d->reg.workers[slot].val.generation = wv.generation;
@@ -45,7 +45,7 @@ void adopt_state(struct osnicd *d, bool owners_reused)
 	/* What ran before is taken back as it was, over quota or not. */
 	d->reg.quota_off = true;
 	for (sid = 1; sid < OSNIC_MAX_SERVICES; sid++) {
-		struct osnic_service sv;
+		struct osnic_service_val sv;
 		struct owner_rec o;
 		struct reg_app *app;
 		uint32_t app_id, i;
@@ -74,7 +74,7 @@ void adopt_state(struct osnicd *d, bool owners_reused)
 		nsvc++;
 		for (i = 0; i < sv.nworkers && i < OSNIC_MAX_SVC_WORKERS; i++) {
 			uint32_t wid = sv.workers[i];
-			struct osnic_worker wv;
+			struct osnic_worker_val wv;
 			char path[128];
 
 			if (!wid || wid >= OSNIC_MAX_WORKERS ||

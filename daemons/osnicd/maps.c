@@ -108,7 +108,7 @@ int sync_maps(struct osnicd *d, const struct reg_changes *chg)
 			map_del(d, OSNIC_MAP_SVC_INDEX, k);
 	}
 	for (id = 1; id < OSNIC_MAX_WORKERS; id++) {
-		const struct osnic_worker *w = &d->reg.workers[id].val;
+		const struct osnic_worker_val *w = &d->reg.workers[id].val;
 
 		if (!reg_changes_worker(chg, id) || !reg_worker_used(&d->reg, id))
 			continue;
@@ -127,7 +127,7 @@ int sync_maps(struct osnicd *d, const struct reg_changes *chg)
 		struct osnic_worker_sched ws = { 0 };
 
 		struct osnic_worker_rx wrx = { 0 };
-		struct osnic_worker old;
+		struct osnic_worker_val old;
 
 		if (!reg_changes_worker(chg, id) || reg_worker_used(&d->reg, id))
 			continue;
@@ -240,7 +240,7 @@ int sync_all(struct osnicd *d)
 	prune_hash(d, OSNIC_MAP_SVC_INDEX, svc_index_wanted);
 	prune_hash(d, OSNIC_MAP_WORKER_TIDS, worker_tid_wanted);
 	for (id = 1; id < OSNIC_MAX_SERVICES; id++) {
-		const struct osnic_service *v = &d->reg.services[id].val;
+		const struct osnic_service_val *v = &d->reg.services[id].val;
 
 		if (reg_service_used(&d->reg, id))
 			chg.keys[chg.nkeys++] = (struct osnic_svc_key){ v->port, v->prog, v->vers };

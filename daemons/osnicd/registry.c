@@ -66,7 +66,7 @@ static void chg_worker(struct reg_changes *chg, uint32_t id)
 		chg->workers[id / 64] |= 1ULL << (id % 64);
 }
 
-static void chg_key(struct reg_changes *chg, const struct osnic_service *s, uint32_t uid)
+static void chg_key(struct reg_changes *chg, const struct osnic_service_val *s, uint32_t uid)
 {
 	struct osnic_svc_key key = { .port = s->port, .prog = s->prog, .vers = s->vers };
 	unsigned int i;
@@ -343,7 +343,7 @@ int reg_service_del(struct registry *r, uint32_t app_id, uint32_t service_id,
 }
 
 int reg_service_adopt(struct registry *r, uint32_t app_id, uint32_t service_id,
-		      const struct osnic_service *val, struct reg_changes *chg)
+		      const struct osnic_service_val *val, struct reg_changes *chg)
 {
 	struct osnic_svc_key key = { val->port, val->prog, val->vers };
 	struct reg_service *s;
@@ -467,7 +467,7 @@ int reg_worker_del(struct registry *r, uint32_t app_id, uint32_t worker_id,
 	return 0;
 }
 
-int reg_worker_adopt(struct registry *r, uint32_t worker_id, const struct osnic_worker *val,
+int reg_worker_adopt(struct registry *r, uint32_t worker_id, const struct osnic_worker_val *val,
 		     struct reg_changes *chg)
 {
 	struct reg_service *s;
@@ -603,7 +603,7 @@ uint32_t reg_svc_lookup(const struct registry *r, const struct osnic_svc_key *ke
 	uint32_t id;
 
 	for (id = 1; id < OSNIC_MAX_SERVICES; id++) {
-		const struct osnic_service *v = &r->services[id].val;
+		const struct osnic_service_val *v = &r->services[id].val;
 
 		if (r->services[id].app_id && v->port == key->port && v->prog == key->prog &&
 		    v->vers == key->vers)
@@ -619,7 +619,7 @@ bool reg_vers_range(const struct registry *r, uint32_t port, uint32_t prog,
 	uint32_t id;
 
 	for (id = 1; id < OSNIC_MAX_SERVICES; id++) {
-		const struct osnic_service *v = &r->services[id].val;
+		const struct osnic_service_val *v = &r->services[id].val;
 
 		if (!r->services[id].app_id || v->port != port || v->prog != prog)
 			continue;

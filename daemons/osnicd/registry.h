@@ -58,12 +58,12 @@ struct reg_app {
 
 struct reg_service {
 	uint32_t app_id;	/* 0: id free */
-	struct osnic_service val;	/* exactly what osnic_services holds */
+	struct osnic_service_val val;	/* exactly what osnic_services holds */
 };
 
 struct reg_worker {
 	uint32_t app_id;
-	struct osnic_worker val;	/* val.service_id 0: id free */
+	struct osnic_worker_val val;	/* val.service_id 0: id free */
 };
 
 /* Quotas per uid; REG_UNLIMITED: none. */
@@ -157,7 +157,7 @@ int reg_service_del(struct registry *r, uint32_t app_id, uint32_t service_id,
 		    struct reg_changes *chg, struct osnic_nl_ext *ext);
 /* Take over a service found in the maps at restart, as it is, workers aside. */
 int reg_service_adopt(struct registry *r, uint32_t app_id, uint32_t service_id,
-		      const struct osnic_service *val, struct reg_changes *chg);
+		      const struct osnic_service_val *val, struct reg_changes *chg);
 
 /* ---- workers ----------------------------------------------------------------- */
 
@@ -166,7 +166,7 @@ int reg_worker_add(struct registry *r, uint32_t app_id, uint32_t service_id, uin
 int reg_worker_del(struct registry *r, uint32_t app_id, uint32_t worker_id,
 		   struct reg_changes *chg, struct osnic_nl_ext *ext);
 /* Take over a worker found in the maps at restart; its service must be adopted. */
-int reg_worker_adopt(struct registry *r, uint32_t worker_id, const struct osnic_worker *val,
+int reg_worker_adopt(struct registry *r, uint32_t worker_id, const struct osnic_worker_val *val,
 		     struct reg_changes *chg);
 
 /* ---- what the maps hold --------------------------------------------------------- */

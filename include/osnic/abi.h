@@ -94,7 +94,7 @@ struct osnic_call_desc {
 	__u16 service_id;
 	__u16 arg_len;		/* bytes of XDR arguments from OSNIC_ARGS_OFF */
 	__u8 family;		/* AF_INET or AF_INET6 */
-	__u8 cred_flavor;	/* enum rpc_auth_flavor */
+	__u8 cred_flavor;	/* enum osnic_rpc_auth_flavor */
 	__u16 client_port;	/* network order */
 	__u8 client_addr[16];	/* IPv4: the first 4 bytes; network order */
 	__u32 uid;		/* AUTH_SYS only, else 0 */
@@ -155,8 +155,13 @@ struct osnic_local_addr_key {
  */
 #define OSNIC_SVC_F_ALL_PROCS		(1U << 1)
 
-/* osnic_services: ARRAY [OSNIC_MAX_SERVICES], indexed by service id. */
-struct osnic_service {
+/*
+ * Map values are struct osnic_*_val, map keys struct osnic_*_key; the
+ * application's handles (osnic.h) carry the plain names.
+ *
+ * osnic_services: ARRAY [OSNIC_MAX_SERVICES], indexed by service id.
+ */
+struct osnic_service_val {
 	__u32 prog;
 	__u32 vers;
 	__u32 port;
@@ -170,7 +175,7 @@ struct osnic_service {
 };
 
 /* osnic_workers: ARRAY [OSNIC_MAX_WORKERS], indexed by worker id. */
-struct osnic_worker {
+struct osnic_worker_val {
 	__u32 service_id;	/* 0: slot unused */
 	__u32 tid;		/* the worker thread (kernel tid) */
 	__u32 owner_uid;

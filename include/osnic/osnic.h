@@ -19,15 +19,15 @@
  *
  * Handlers run on worker threads, possibly several at once: shared state
  * is theirs to lock. A handler decodes its arguments from `args`, encodes
- * its results into `res`, and returns an enum rpc_accept_stat (or one of
+ * its results into `res`, and returns an enum osnic_rpc_accept_stat (or one of
  * the OSNIC_REPLY_* values below):
- *   RPC_SUCCESS       the results in res are sent;
- *   RPC_GARBAGE_ARGS  the arguments did not decode (also the runtime's
- *                     answer when a handler returns RPC_SUCCESS with
+ *   OSNIC_RPC_SUCCESS       the results in res are sent;
+ *   OSNIC_RPC_GARBAGE_ARGS  the arguments did not decode (also the runtime's
+ *                     answer when a handler returns OSNIC_RPC_SUCCESS with
  *                     argument bytes left over: call osnic_args_done()
  *                     before acting on the call so that it does not act
  *                     on a call it will then refuse);
- *   RPC_SYSTEM_ERR    anything else that went wrong, e.g. the results did
+ *   OSNIC_RPC_SYSTEM_ERR    anything else that went wrong, e.g. the results did
  *                     not fit (an encoder returned -EMSGSIZE).
  * Argument pointers from zero-copy decoders are valid until the handler
  * returns.
@@ -45,12 +45,12 @@
 #include <osnic/xdr.h>
 
 /*
- * Handles. (abi.h's struct osnic_service and struct osnic_worker are the
- * BPF map values osnicd keeps; these are the application's objects.)
+ * Handles: the application's objects. (abi.h's struct osnic_service_val and
+ * struct osnic_worker_val are the BPF map values osnicd keeps for them.)
  */
 struct osnic;
 struct osnic_svc;
-struct osnic_svc_worker;
+struct osnic_worker;
 struct osnic_rpc_authsys;
 
 struct osnic_call {
@@ -58,7 +58,7 @@ struct osnic_call {
 	uint32_t prog;
 	uint32_t vers;
 	uint32_t proc;
-	uint32_t cred_flavor;		/* enum rpc_auth_flavor */
+	uint32_t cred_flavor;		/* enum osnic_rpc_auth_flavor */
 	uint32_t uid;			/* AUTH_SYS, else 0 */
 	uint32_t gid;
 	/* The whole AUTH_SYS credential: socket path only, NULL from a ring. */
@@ -72,7 +72,7 @@ struct osnic_call {
 	void *data;			/* the service's osnic_service_def.data */
 };
 
-/* Handler results besides enum rpc_accept_stat. */
+/* Handler results besides enum osnic_rpc_accept_stat. */
 #define OSNIC_REPLY_NONE		(-1)	/* send no reply at all */
 #define OSNIC_REPLY_AUTH_ERROR(why)	(0x100 | (why))	/* MSG_DENIED, AUTH_ERROR why */
 
@@ -148,17 +148,17 @@ uint32_t osnic_svc_id(const struct osnic_svc *svc);	/* osnicd's id; 0 without */
  * serves until stopped. Returns once the thread is serving, or with the
  * error that kept it from starting.
  */
-int osnic_worker_create(struct osnic_svc *svc, struct osnic_svc_worker **w);
+int osnic_worker_create(struct osnic_svc *svc, struct osnic_worker **w);
 /* Ask the worker to stop; returns at once. Safe from any thread, not from signal handlers. */
-void osnic_worker_stop(struct osnic_svc_worker *w);
+void osnic_worker_stop(struct osnic_worker *w);
 /*
  * Stop, wait for the thread and free the worker. The worker first leaves
  * osnicd (no new calls are steered to it), then serves what is still in
  * its ring. Returns the error that ended the thread, or 0.
  */
-int osnic_worker_join(struct osnic_svc_worker *w);
-pid_t osnic_worker_tid(const struct osnic_svc_worker *w);
-uint32_t osnic_worker_id(const struct osnic_svc_worker *w);	/* osnicd's id; 0 without */
+int osnic_worker_join(struct osnic_worker *w);
+pid_t osnic_worker_tid(const struct osnic_worker *w);
+uint32_t osnic_worker_id(const struct osnic_worker *w);	/* osnicd's id; 0 without */
 
 /* Per-worker counters: written by the worker only, readable at any time. */
 struct osnic_worker_counters {
@@ -186,7 +186,7 @@ struct osnic_worker_counters {
 	uint64_t poll_misses;		/* polls that ran out: the worker slept */
 };
 
-void osnic_worker_counters(const struct osnic_svc_worker *w, struct osnic_worker_counters *c);
+void osnic_worker_counters(const struct osnic_worker *w, struct osnic_worker_counters *c);
 
 /*
  * Lower-level entry points: what the worker loop does with one call. Both

@@ -41,7 +41,7 @@ struct osnic_rpc_authsys {
 	uint32_t uid;
 	uint32_t gid;
 	uint32_t ngids;
-	uint32_t gids[RPC_AUTHSYS_MAX_GIDS];
+	uint32_t gids[OSNIC_RPC_AUTHSYS_MAX_GIDS];
 };
 
 struct osnic_rpc_call {
@@ -56,7 +56,7 @@ struct osnic_rpc_call {
 	uint32_t verf_flavor;
 	uint32_t verf_len;
 	const uint8_t *verf_body;
-	struct osnic_rpc_authsys authsys;	/* when cred_flavor == RPC_AUTH_SYS */
+	struct osnic_rpc_authsys authsys;	/* when cred_flavor == OSNIC_RPC_AUTH_SYS */
 	const uint8_t *args;		/* the XDR arguments, zero-copy */
 	size_t args_len;
 	uint32_t auth_stat;		/* for OSNIC_CALL_AUTH_ERROR */
@@ -90,9 +90,9 @@ int osnic_rpc_decode_authsys(const uint8_t *body, size_t len, struct osnic_rpc_a
  * Reply encoders. xid is in host order. Each writes all of its header or
  * nothing and returns 0 or -EMSGSIZE (from the XDR encoders).
  */
-int osnic_rpc_encode_accepted(struct xdr_enc *xe, uint32_t xid, enum rpc_accept_stat stat);
+int osnic_rpc_encode_accepted(struct xdr_enc *xe, uint32_t xid, enum osnic_rpc_accept_stat stat);
 int osnic_rpc_encode_prog_mismatch(struct xdr_enc *xe, uint32_t xid, uint32_t low, uint32_t high);
 int osnic_rpc_encode_rpc_mismatch(struct xdr_enc *xe, uint32_t xid, uint32_t low, uint32_t high);
-int osnic_rpc_encode_auth_error(struct xdr_enc *xe, uint32_t xid, enum rpc_auth_stat why);
+int osnic_rpc_encode_auth_error(struct xdr_enc *xe, uint32_t xid, enum osnic_rpc_auth_stat why);
 
 #endif /* OSNIC_RPCMSG_H */

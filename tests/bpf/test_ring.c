@@ -248,7 +248,7 @@ Test(ring_bpf, record_served_end_to_end)
 					 .nprocs = 1, .no_rpcbind = true };
 	struct ring_writer_args a = {
 		.lines = 2, .xid = 0xfeedf00d, .proc = 2, .client_addr = htonl(0x0a000001),
-		.client_port = 999, .cred_flavor = RPC_AUTH_SYS, .uid = 7, .gid = 8,
+		.client_port = 999, .cred_flavor = OSNIC_RPC_AUTH_SYS, .uid = 7, .gid = 8,
 		.arg_len = 16, .args = { 0, htonl(40), 0, htonl(2) },
 	};
 	struct osnic_worker_counters c = {};
@@ -270,7 +270,7 @@ Test(ring_bpf, record_served_end_to_end)
 	n = osnic_serve_record(svc, rec, len, &to, &tolen, reply, sizeof(reply), &c);
 	cr_assert_eq(n, OSNIC_RPC_ACCEPTED_HDR + 8);
 	cr_expect_eq(xdr_load_be32(reply), 0xfeedf00d);
-	cr_expect_eq(xdr_load_be32(reply + 20), RPC_SUCCESS);
+	cr_expect_eq(xdr_load_be32(reply + 20), OSNIC_RPC_SUCCESS);
 	cr_expect_eq(xdr_load_be32(reply + 28), 42 + 7 + 8);
 	cr_expect_eq(s4->sin_family, AF_INET);
 	cr_expect_eq(ntohs(s4->sin_port), 999);
@@ -293,6 +293,6 @@ static int h_add(const struct osnic_call *call, struct xdr_dec *args, struct xdr
 	int64_t x, y;
 
 	if (xdr_dec_hyper(args, &x) || xdr_dec_hyper(args, &y) || !osnic_args_done(args))
-		return RPC_GARBAGE_ARGS;
-	return xdr_enc_hyper(res, x + y + call->uid + call->gid) ? RPC_SYSTEM_ERR : RPC_SUCCESS;
+		return OSNIC_RPC_GARBAGE_ARGS;
+	return xdr_enc_hyper(res, x + y + call->uid + call->gid) ? OSNIC_RPC_SYSTEM_ERR : OSNIC_RPC_SUCCESS;
 }

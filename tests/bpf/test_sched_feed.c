@@ -67,7 +67,7 @@ static void sleep_ms(unsigned int ms)
 /* What osnicd does when a worker is created. */
 static void register_worker(__u32 wid, __u32 tid, __u32 slot_tid)
 {
-	struct osnic_worker w = { .service_id = SVC_ID, .tid = slot_tid };
+	struct osnic_worker_val w = { .service_id = SVC_ID, .tid = slot_tid };
 	int err;
 
 	err = bpf_map__update_elem(skel->maps.osnic_workers, &wid, sizeof(wid), &w, sizeof(w), 0);

@@ -50,7 +50,7 @@ static void put_service(uint32_t id, uint32_t vers, uint64_t procs, uint32_t dep
 			uint32_t flags, uint32_t nworkers, const uint32_t *workers)
 {
 	struct osnic_svc_key key = { .port = SVC_PORT, .prog = PROG, .vers = vers };
-	struct osnic_service svc = {
+	struct osnic_service_val svc = {
 		.prog = PROG, .vers = vers, .port = SVC_PORT, .flags = flags,
 		.procs = procs, .depth_lines = depth, .nworkers = nworkers,
 	};
@@ -70,7 +70,7 @@ static void set_sched(uint32_t id, uint32_t state, uint32_t cpu)
 /* A worker of svc_id with its own ring, in the given scheduler state. */
 static void put_worker(uint32_t id, uint32_t svc_id, uint32_t state, uint32_t cpu)
 {
-	struct osnic_worker w = { .service_id = svc_id, .tid = 1000 + id };
+	struct osnic_worker_val w = { .service_id = svc_id, .tid = 1000 + id };
 
 	map_put(skel->maps.osnic_workers, &id, sizeof(id), &w, sizeof(w));
 	if (!ring_fds[id]) {
@@ -253,11 +253,11 @@ struct reply_want {
 	uint8_t nwords;
 };
 
-#define ACCEPTED(stat) { { RPC_REPLY, RPC_MSG_ACCEPTED, RPC_AUTH_NONE, 0, (stat) }, 5 }
+#define ACCEPTED(stat) { { OSNIC_RPC_REPLY, OSNIC_RPC_MSG_ACCEPTED, OSNIC_RPC_AUTH_NONE, 0, (stat) }, 5 }
 #define PROG_MISMATCH(lo, hi) \
-	{ { RPC_REPLY, RPC_MSG_ACCEPTED, RPC_AUTH_NONE, 0, RPC_PROG_MISMATCH, (lo), (hi) }, 7 }
-#define VERS_MISMATCH { { RPC_REPLY, RPC_MSG_DENIED, RPC_RPC_MISMATCH, 2, 2 }, 5 }
-#define AUTH_ERR(why) { { RPC_REPLY, RPC_MSG_DENIED, RPC_AUTH_ERROR, (why) }, 4 }
+	{ { OSNIC_RPC_REPLY, OSNIC_RPC_MSG_ACCEPTED, OSNIC_RPC_AUTH_NONE, 0, OSNIC_RPC_PROG_MISMATCH, (lo), (hi) }, 7 }
+#define VERS_MISMATCH { { OSNIC_RPC_REPLY, OSNIC_RPC_MSG_DENIED, OSNIC_RPC_RPC_MISMATCH, 2, 2 }, 5 }
+#define AUTH_ERR(why) { { OSNIC_RPC_REPLY, OSNIC_RPC_MSG_DENIED, OSNIC_RPC_AUTH_ERROR, (why) }, 4 }
 
 struct frame_layout {
 	size_t l2, l3, rpc;	/* header lengths, and where the call starts */
@@ -411,8 +411,8 @@ static void check_delivery(const char *name, const struct pkt_spec *s,
 		addr[3] = 1;
 	}
 	cr_assert_arr_eq(d.client_addr, addr, 16, "%s: client address", name);
-	cr_assert_eq(d.uid, r->cred_flavor == RPC_AUTH_SYS ? r->uid : 0, "%s: uid", name);
-	cr_assert_eq(d.gid, r->cred_flavor == RPC_AUTH_SYS ? r->gid : 0, "%s: gid", name);
+	cr_assert_eq(d.uid, r->cred_flavor == OSNIC_RPC_AUTH_SYS ? r->uid : 0, "%s: uid", name);
+	cr_assert_eq(d.gid, r->cred_flavor == OSNIC_RPC_AUTH_SYS ? r->gid : 0, "%s: gid", name);
 	cr_assert_eq(d.rx_cpu, TEST_CPU, "%s: rx_cpu", name);
 	cr_assert_eq(d.lines, lines, "%s: lines %u, want %u", name, d.lines, lines);
 	cr_assert_eq(d.rx_ifindex, if_nametoindex("lo"), "%s: rx_ifindex", name);
@@ -449,7 +449,7 @@ struct rpc_case {
 #define UDP4		.sport = CLIENT_PORT, .dport = SVC_PORT
 #define UDP6		UDP4, .ipv6 = true
 #define CALL(v, p)	.xid = XID, .prog = PROG, .vers = (v), .proc = (p)
-#define AUTHSYS		.cred_flavor = RPC_AUTH_SYS, .stamp = 0x5eed, .uid = 1001, .gid = 100, \
+#define AUTHSYS		.cred_flavor = OSNIC_RPC_AUTH_SYS, .stamp = 0x5eed, .uid = 1001, .gid = 100, \
 			.machinename_len = 9, .ngids = 3
 /* A whole AUTH_SYS call is 32 + 44 (credential) + 8 (verifier) + 16 bytes. */
 #define SYSCALL		CALL(2, 1), AUTHSYS, .args_len = 16
@@ -460,25 +460,25 @@ struct rpc_case {
 static struct rpc_case cases[] = {
 	/* Answered in XDP */
 	{ "nullproc", { UDP4 }, { CALL(2, 0) }, 0, XDP_TX, OSNIC_RX_RPC_NULLPROC,
-	  ACCEPTED(RPC_SUCCESS) },
+	  ACCEPTED(OSNIC_RPC_SUCCESS) },
 	{ "nullproc with args", { UDP4 }, { CALL(2, 0), .args_len = 100 }, 0, XDP_TX,
-	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(RPC_SUCCESS) },
+	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(OSNIC_RPC_SUCCESS) },
 	{ "nullproc auth_sys", { UDP4 }, { CALL(2, 0), AUTHSYS }, 0, XDP_TX,
-	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(RPC_SUCCESS) },
+	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(OSNIC_RPC_SUCCESS) },
 	{ "nullproc vlan", { UDP4, .vlan_tci = 5 }, { CALL(2, 0) }, 0, XDP_TX,
-	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(RPC_SUCCESS) },
+	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(OSNIC_RPC_SUCCESS) },
 	{ "nullproc ip options", { UDP4, .ip_opt_len = 12 }, { CALL(2, 0) }, 0, XDP_TX,
-	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(RPC_SUCCESS) },
+	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(OSNIC_RPC_SUCCESS) },
 	{ "nullproc ethernet padding", { UDP4, .eth_pad = 30 }, { CALL(2, 0) }, 0, XDP_TX,
-	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(RPC_SUCCESS) },
+	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(OSNIC_RPC_SUCCESS) },
 	{ "nullproc ipv6", { UDP6 }, { CALL(2, 0) }, 0, XDP_TX, OSNIC_RX_RPC_NULLPROC,
-	  ACCEPTED(RPC_SUCCESS) },
+	  ACCEPTED(OSNIC_RPC_SUCCESS) },
 	{ "nullproc ipv6 vlan", { UDP6, .vlan_tci = 9 }, { CALL(3, 0) }, 0, XDP_TX,
-	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(RPC_SUCCESS) },
+	  OSNIC_RX_RPC_NULLPROC, ACCEPTED(OSNIC_RPC_SUCCESS) },
 	{ "prog unavail", { UDP4 }, { CALL(2, 1), .prog = PROG + 1 }, 0, XDP_TX,
-	  OSNIC_RX_RPC_PROG_UNAVAIL, ACCEPTED(RPC_PROG_UNAVAIL) },
+	  OSNIC_RX_RPC_PROG_UNAVAIL, ACCEPTED(OSNIC_RPC_PROG_UNAVAIL) },
 	{ "prog unavail ipv6", { UDP6 }, { CALL(2, 1), .prog = 100003 }, 0, XDP_TX,
-	  OSNIC_RX_RPC_PROG_UNAVAIL, ACCEPTED(RPC_PROG_UNAVAIL) },
+	  OSNIC_RX_RPC_PROG_UNAVAIL, ACCEPTED(OSNIC_RPC_PROG_UNAVAIL) },
 	{ "prog mismatch below", { UDP4 }, { CALL(1, 1) }, 0, XDP_TX,
 	  OSNIC_RX_RPC_PROG_MISMATCH, PROG_MISMATCH(2, 3) },
 	{ "prog mismatch above", { UDP4 }, { CALL(4, 0) }, 0, XDP_TX,
@@ -486,15 +486,15 @@ static struct rpc_case cases[] = {
 	{ "prog mismatch ipv6 auth_sys", { UDP6 }, { CALL(7, 1), AUTHSYS }, 0, XDP_TX,
 	  OSNIC_RX_RPC_PROG_MISMATCH, PROG_MISMATCH(2, 3) },
 	{ "proc unavail 6", { UDP4 }, { CALL(2, 6) }, 0, XDP_TX, OSNIC_RX_RPC_PROC_UNAVAIL,
-	  ACCEPTED(RPC_PROC_UNAVAIL) },
+	  ACCEPTED(OSNIC_RPC_PROC_UNAVAIL) },
 	{ "proc unavail 63", { UDP4 }, { CALL(2, 63) }, 0, XDP_TX, OSNIC_RX_RPC_PROC_UNAVAIL,
-	  ACCEPTED(RPC_PROC_UNAVAIL) },
+	  ACCEPTED(OSNIC_RPC_PROC_UNAVAIL) },
 	{ "proc unavail 64", { UDP4 }, { CALL(2, 64) }, 0, XDP_TX, OSNIC_RX_RPC_PROC_UNAVAIL,
-	  ACCEPTED(RPC_PROC_UNAVAIL) },
+	  ACCEPTED(OSNIC_RPC_PROC_UNAVAIL) },
 	{ "proc unavail 2^32-1", { UDP4 }, { CALL(2, 0xffffffff) }, 0, XDP_TX,
-	  OSNIC_RX_RPC_PROC_UNAVAIL, ACCEPTED(RPC_PROC_UNAVAIL) },
+	  OSNIC_RX_RPC_PROC_UNAVAIL, ACCEPTED(OSNIC_RPC_PROC_UNAVAIL) },
 	{ "proc unavail in v3", { UDP4 }, { CALL(3, 3) }, 0, XDP_TX, OSNIC_RX_RPC_PROC_UNAVAIL,
-	  ACCEPTED(RPC_PROC_UNAVAIL) },
+	  ACCEPTED(OSNIC_RPC_PROC_UNAVAIL) },
 	{ "rpcvers 3", { UDP4 }, { CALL(2, 1), .rpcvers = 3 }, 0, XDP_TX,
 	  OSNIC_RX_RPC_VERS_MISMATCH, VERS_MISMATCH },
 	{ "rpcvers 1 ipv6", { UDP6 }, { CALL(2, 1), .rpcvers = 1 }, 0, XDP_TX,
@@ -502,9 +502,9 @@ static struct rpc_case cases[] = {
 	{ "rpcvers 3 unknown prog", { UDP4 }, { CALL(9, 9), .rpcvers = 3, .prog = 1 }, 0,
 	  XDP_TX, OSNIC_RX_RPC_VERS_MISMATCH, VERS_MISMATCH },
 	{ "flavor rpcsec_gss", { UDP4 }, { CALL(2, 1), .cred_flavor = 6, .cred_body_len = 24 },
-	  0, XDP_TX, OSNIC_RX_RPC_AUTH_ERROR, AUTH_ERR(RPC_AUTH_BADCRED) },
+	  0, XDP_TX, OSNIC_RX_RPC_AUTH_ERROR, AUTH_ERR(OSNIC_RPC_AUTH_BADCRED) },
 	{ "flavor auth_short ipv6", { UDP6 }, { CALL(2, 0), .cred_flavor = 2 }, 0, XDP_TX,
-	  OSNIC_RX_RPC_AUTH_ERROR, AUTH_ERR(RPC_AUTH_BADCRED) },
+	  OSNIC_RX_RPC_AUTH_ERROR, AUTH_ERR(OSNIC_RPC_AUTH_BADCRED) },
 
 	/* Never answered from a broadcast address; a call still gets through. */
 	{ "nullproc to broadcast MAC", { UDP4, .eth_bcast = true }, { CALL(2, 0) }, 0, XDP_DROP,
@@ -596,9 +596,9 @@ static struct rpc_case cases[] = {
 	  OSNIC_RX_RPC_SHORT },
 	{ "rpcvers 3 cut at 20", { UDP4 }, { CALL(2, 1), .rpcvers = 3, .trunc = 20 }, 0,
 	  XDP_DROP, OSNIC_RX_RPC_SHORT },
-	{ "msg_type reply", { UDP4 }, { CALL(2, 1), .msg_type = RPC_REPLY }, 0, XDP_DROP,
+	{ "msg_type reply", { UDP4 }, { CALL(2, 1), .msg_type = OSNIC_RPC_REPLY }, 0, XDP_DROP,
 	  OSNIC_RX_RPC_NOT_CALL },
-	{ "msg_type reply cut at 8", { UDP4 }, { CALL(2, 1), .msg_type = RPC_REPLY, .trunc = 8 },
+	{ "msg_type reply cut at 8", { UDP4 }, { CALL(2, 1), .msg_type = OSNIC_RPC_REPLY, .trunc = 8 },
 	  0, XDP_DROP, OSNIC_RX_RPC_NOT_CALL },
 	{ "msg_type 2", { UDP4 }, { CALL(2, 0), .msg_type = 2 }, 0, XDP_DROP,
 	  OSNIC_RX_RPC_NOT_CALL },
@@ -900,7 +900,7 @@ Test(xdp_steer, all_full_answers_system_err_when_asked, .init = setup, .fini = t
 	struct rpc_spec r = { CALL(2, 1), .args_len = 16 };
 	struct pkt_spec s = { UDP4 };
 	struct frame_layout f = layout_of(&s);
-	struct reply_want want = ACCEPTED(RPC_SYSTEM_ERR);
+	struct reply_want want = ACCEPTED(OSNIC_RPC_SYSTEM_ERR);
 	uint8_t frame[PKT_MAX], out[PKT_MAX];
 	uint32_t out_len = sizeof(out);
 	size_t len;
@@ -918,7 +918,7 @@ Test(xdp_steer, all_full_answers_system_err_when_asked, .init = setup, .fini = t
 
 Test(xdp_steer, stale_and_ringless_slots_are_skipped, .init = setup, .fini = teardown)
 {
-	struct osnic_worker stale = { .service_id = SVC_V3 };
+	struct osnic_worker_val stale = { .service_id = SVC_V3 };
 	uint32_t id = 2;
 
 	three_workers(DEPTH_LINES, 0);
@@ -1026,12 +1026,12 @@ Test(xdp_all_procs, too_big_still_passes, .init = setup, .fini = teardown)
 Test(xdp_all_procs, credentials_but_auth_none_pass, .init = setup, .fini = teardown)
 {
 	struct rpc_spec pass[] = {
-		{ CALL(2, 1), .cred_flavor = RPC_AUTH_SYS, .uid = 7, .gid = 8,
+		{ CALL(2, 1), .cred_flavor = OSNIC_RPC_AUTH_SYS, .uid = 7, .gid = 8,
 		  .machinename_len = 5, .ngids = 2 },
-		{ CALL(2, 0), .cred_flavor = RPC_AUTH_SYS },
+		{ CALL(2, 0), .cred_flavor = OSNIC_RPC_AUTH_SYS },
 		{ CALL(2, 1), .cred_flavor = 6, .cred_body_len = 24 },	/* RPCSEC_GSS */
 		{ CALL(2, 1), .cred_flavor = 2 },			/* AUTH_SHORT */
-		{ CALL(2, 1), .cred_flavor = RPC_AUTH_SYS, .ngids = 2, .cred_len_delta = 4,
+		{ CALL(2, 1), .cred_flavor = OSNIC_RPC_AUTH_SYS, .ngids = 2, .cred_len_delta = 4,
 		  .args_len = 16 },
 	};
 	const size_t n = sizeof(pass) / sizeof(pass[0]);

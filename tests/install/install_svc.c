@@ -28,11 +28,11 @@ static int add(const struct osnic_call *call, struct xdr_dec *args, struct xdr_e
 	int64_t a, b;
 
 	if (xdr_dec_hyper(args, &a) || xdr_dec_hyper(args, &b) || !osnic_args_done(args))
-		return RPC_GARBAGE_ARGS;
+		return OSNIC_RPC_GARBAGE_ARGS;
 	/* Wraps like the demo service's ADD. */
 	if (xdr_enc_hyper(res, (int64_t)((uint64_t)a + (uint64_t)b)))
-		return RPC_SYSTEM_ERR;
-	return RPC_SUCCESS;
+		return OSNIC_RPC_SYSTEM_ERR;
+	return OSNIC_RPC_SUCCESS;
 }
 
 static const struct osnic_proc procs[] = {
@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 		.nprocs = sizeof(procs) / sizeof(procs[0]),
 	};
 	struct osnic_worker_counters c;
-	struct osnic_svc_worker *w;
+	struct osnic_worker *w;
 	struct osnic_svc *svc;
 	struct osnic *ctx;
 	sigset_t set;

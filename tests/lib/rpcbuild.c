@@ -9,14 +9,14 @@
 
 size_t build_call(const struct call_spec *s, uint8_t *buf, size_t cap)
 {
-	static const uint8_t zeros[RPC_MAX_AUTH_BYTES + 64];
+	static const uint8_t zeros[OSNIC_RPC_MAX_AUTH_BYTES + 64];
 	struct xdr_enc xe;
 	int err = 0;
 
 	xdr_enc_init(&xe, buf, cap);
 	err |= xdr_enc_uint(&xe, s->xid);
 	err |= xdr_enc_uint(&xe, s->msg_type);
-	err |= xdr_enc_uint(&xe, s->rpcvers || s->rpcvers_zero ? s->rpcvers : RPC_VERSION);
+	err |= xdr_enc_uint(&xe, s->rpcvers || s->rpcvers_zero ? s->rpcvers : OSNIC_RPC_VERSION);
 	err |= xdr_enc_uint(&xe, s->prog);
 	err |= xdr_enc_uint(&xe, s->vers);
 	err |= xdr_enc_uint(&xe, s->proc);

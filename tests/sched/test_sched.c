@@ -236,9 +236,9 @@ struct shared_map {
 };
 
 static const struct shared_map shared_maps[] = {
-	{ "osnic_services", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct osnic_service),
+	{ "osnic_services", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct osnic_service_val),
 	  OSNIC_MAX_SERVICES },
-	{ "osnic_workers", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct osnic_worker), OSNIC_MAX_WORKERS },
+	{ "osnic_workers", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct osnic_worker_val), OSNIC_MAX_WORKERS },
 	{ "osnic_worker_tids", BPF_MAP_TYPE_HASH, 4, 4, OSNIC_MAX_WORKERS },
 	{ "osnic_rings", BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, OSNIC_MAX_WORKERS },
 	{ "osnic_worker_rx", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct osnic_worker_rx),

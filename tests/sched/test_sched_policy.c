@@ -96,7 +96,7 @@ static void env_stop(struct env *e)
 static void add_service(struct env *e, __u32 depth_lines, __u32 max_cpus, const __u32 *wids,
 			__u32 n)
 {
-	struct osnic_service svc = { .depth_lines = depth_lines,
+	struct osnic_service_val svc = { .depth_lines = depth_lines,
 				     .max_cpus = max_cpus,
 				     .nworkers = n };
 	__u32 id = SVC_ID;
@@ -109,7 +109,7 @@ static void add_service(struct env *e, __u32 depth_lines, __u32 max_cpus, const 
 /* osnicd's part: worker wid is thread tid, with a ring of its own. */
 static void add_worker(struct env *e, __u32 wid, __u32 tid)
 {
-	struct osnic_worker w = { .service_id = SVC_ID, .tid = tid };
+	struct osnic_worker_val w = { .service_id = SVC_ID, .tid = tid };
 	int ring;
 
 	ring = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "osnic_ring", 0, 0, OSNIC_RING_BYTES, NULL);
@@ -185,7 +185,7 @@ static void log_unrecognised(struct env *e, pid_t tid, const struct osnic_sched_
 		    now.no_task_ctx - before->no_task_ctx);
 	/* What osnic_tid_worker() reads. */
 	{
-		struct osnic_worker w = {};
+		struct osnic_worker_val w = {};
 		__u32 tkey = tid, wid = 0;
 		int err1 = bpf_map_lookup_elem(e->tids, &tkey, &wid);
 		int err2 = wid ? bpf_map_lookup_elem(e->workers, &wid, &w) : -1;

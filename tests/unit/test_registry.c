@@ -382,14 +382,14 @@ Test(registry, change_set_of_an_add)
 
 Test(registry, adopt_restores_services_and_workers)
 {
-	struct osnic_service sv = {
+	struct osnic_service_val sv = {
 		.prog = 42, .vers = 1, .port = 5000, .procs = 3, .depth_lines = 64,
 		.nworkers = 2, .workers = { 9, 4 },
 	};
-	struct osnic_worker w9 = {
+	struct osnic_worker_val w9 = {
 		.service_id = 12, .tid = 300, .owner_uid = UID_A, .generation = 5
 	};
-	struct osnic_worker w4 = {
+	struct osnic_worker_val w4 = {
 		.service_id = 12, .tid = 301, .owner_uid = UID_A, .generation = 2
 	};
 	uint32_t a = app(10, UID_A, false);

@@ -44,22 +44,22 @@ Test(rpcmsg, decodes_auth_none_call)
 	uint8_t buf[128];
 	size_t len = build_call(&s, buf, sizeof(buf));
 
-	cr_assert_eq(len, RPC_CALL_MIN_HDR + sizeof(args));
+	cr_assert_eq(len, OSNIC_RPC_CALL_MIN_HDR + sizeof(args));
 	cr_assert_eq(decode_exact(buf, len, &call), OSNIC_CALL_OK);
 	cr_assert_eq(call.xid, 0xdeadbeef);
 	cr_assert_eq(call.rpcvers, 2);
 	cr_assert_eq(call.prog, 0x20001234);
 	cr_assert_eq(call.vers, 1);
 	cr_assert_eq(call.proc, 2);
-	cr_assert_eq(call.cred_flavor, RPC_AUTH_NONE);
+	cr_assert_eq(call.cred_flavor, OSNIC_RPC_AUTH_NONE);
 	cr_assert_eq(call.args_len, sizeof(args));
-	cr_assert_eq(call.args, buf + RPC_CALL_MIN_HDR);
+	cr_assert_eq(call.args, buf + OSNIC_RPC_CALL_MIN_HDR);
 }
 
 Test(rpcmsg, every_truncated_header_is_dropped)
 {
 	uint8_t cred[64];
-	struct call_spec s = { .xid = 1, .cred_flavor = RPC_AUTH_SYS, .verf_len = 8 };
+	struct call_spec s = { .xid = 1, .cred_flavor = OSNIC_RPC_AUTH_SYS, .verf_len = 8 };
 	struct osnic_rpc_call call;
 	uint8_t buf[256];
 	size_t hdr, n;
@@ -67,7 +67,7 @@ Test(rpcmsg, every_truncated_header_is_dropped)
 	s.cred = cred;
 	s.cred_len = build_authsys(5, "host", 1000, 100, NULL, 0, cred, sizeof(cred));
 	hdr = build_call(&s, buf, sizeof(buf));
-	cr_assert_gt(hdr, RPC_CALL_MIN_HDR);
+	cr_assert_gt(hdr, OSNIC_RPC_CALL_MIN_HDR);
 	cr_assert_eq(decode_exact(buf, hdr, &call), OSNIC_CALL_OK);
 	cr_assert_eq(call.args_len, 0);
 	for (n = 0; n < hdr; n++)
@@ -76,7 +76,7 @@ Test(rpcmsg, every_truncated_header_is_dropped)
 
 Test(rpcmsg, not_a_call_is_dropped)
 {
-	struct call_spec s = { .xid = 1, .msg_type = RPC_REPLY };
+	struct call_spec s = { .xid = 1, .msg_type = OSNIC_RPC_REPLY };
 	struct osnic_rpc_call call;
 	uint8_t buf[64];
 	size_t len = build_call(&s, buf, sizeof(buf));
@@ -109,27 +109,27 @@ Test(rpcmsg, other_rpc_versions_are_mismatches)
 
 Test(rpcmsg, oversized_auth_bodies_are_auth_errors)
 {
-	static const uint8_t big[RPC_MAX_AUTH_BYTES + 4];
-	struct call_spec s = { .xid = 5, .cred = big, .cred_len = RPC_MAX_AUTH_BYTES + 4 };
+	static const uint8_t big[OSNIC_RPC_MAX_AUTH_BYTES + 4];
+	struct call_spec s = { .xid = 5, .cred = big, .cred_len = OSNIC_RPC_MAX_AUTH_BYTES + 4 };
 	struct osnic_rpc_call call;
 	uint8_t buf[1024];
 	size_t len;
 
 	len = build_call(&s, buf, sizeof(buf));
 	cr_assert_eq(decode_exact(buf, len, &call), OSNIC_CALL_AUTH_ERROR);
-	cr_assert_eq(call.auth_stat, RPC_AUTH_BADCRED);
+	cr_assert_eq(call.auth_stat, OSNIC_RPC_AUTH_BADCRED);
 	cr_assert_eq(call.xid, 5);
 
 	/* Exactly 400 bytes of AUTH_NONE body is fine. */
-	s.cred_len = RPC_MAX_AUTH_BYTES;
+	s.cred_len = OSNIC_RPC_MAX_AUTH_BYTES;
 	len = build_call(&s, buf, sizeof(buf));
 	cr_assert_eq(decode_exact(buf, len, &call), OSNIC_CALL_OK);
 
 	s.cred_len = 0;
-	s.verf_len = RPC_MAX_AUTH_BYTES + 4;
+	s.verf_len = OSNIC_RPC_MAX_AUTH_BYTES + 4;
 	len = build_call(&s, buf, sizeof(buf));
 	cr_assert_eq(decode_exact(buf, len, &call), OSNIC_CALL_AUTH_ERROR);
-	cr_assert_eq(call.auth_stat, RPC_AUTH_BADVERF);
+	cr_assert_eq(call.auth_stat, OSNIC_RPC_AUTH_BADVERF);
 }
 
 Test(rpcmsg, auth_body_past_the_end_is_dropped)
@@ -162,16 +162,16 @@ Test(rpcmsg, unknown_flavors_are_badcred)
 
 		len = build_call(&s, buf, sizeof(buf));
 		cr_expect_eq(decode_exact(buf, len, &call), OSNIC_CALL_AUTH_ERROR);
-		cr_expect_eq(call.auth_stat, RPC_AUTH_BADCRED);
+		cr_expect_eq(call.auth_stat, OSNIC_RPC_AUTH_BADCRED);
 	}
 }
 
 Test(rpcmsg, parses_auth_sys)
 {
-	const uint32_t gids[RPC_AUTHSYS_MAX_GIDS] = { 1, 2, 3, 4, 5, 6, 7, 8,
+	const uint32_t gids[OSNIC_RPC_AUTHSYS_MAX_GIDS] = { 1, 2, 3, 4, 5, 6, 7, 8,
 						      9, 10, 11, 12, 13, 14, 15, 16 };
-	uint8_t cred[RPC_MAX_AUTH_BYTES];
-	struct call_spec s = { .xid = 3, .cred_flavor = RPC_AUTH_SYS, .cred = cred,
+	uint8_t cred[OSNIC_RPC_MAX_AUTH_BYTES];
+	struct call_spec s = { .xid = 3, .cred_flavor = OSNIC_RPC_AUTH_SYS, .cred = cred,
 			       .args = "ABCD", .args_len = 4 };
 	struct osnic_rpc_call call;
 	uint8_t buf[1024];
@@ -192,10 +192,10 @@ Test(rpcmsg, parses_auth_sys)
 	cr_assert_eq(memcmp(call.args, "ABCD", 4), 0);
 
 	/* The most gids there may be. */
-	s.cred_len = build_authsys(0, "h", 0, 0, gids, RPC_AUTHSYS_MAX_GIDS, cred, sizeof(cred));
+	s.cred_len = build_authsys(0, "h", 0, 0, gids, OSNIC_RPC_AUTHSYS_MAX_GIDS, cred, sizeof(cred));
 	len = build_call(&s, buf, sizeof(buf));
 	cr_assert_eq(osnic_rpc_decode_call(buf, len, &call), OSNIC_CALL_OK);
-	cr_assert_eq(call.authsys.ngids, RPC_AUTHSYS_MAX_GIDS);
+	cr_assert_eq(call.authsys.ngids, OSNIC_RPC_AUTHSYS_MAX_GIDS);
 	cr_assert_eq(call.authsys.gids[15], 16);
 
 	/* An empty machine name. */
@@ -208,28 +208,28 @@ Test(rpcmsg, parses_auth_sys)
 
 Test(rpcmsg, rejects_malformed_auth_sys)
 {
-	uint32_t gids[RPC_AUTHSYS_MAX_GIDS + 1] = { 0 };
-	char name[RPC_AUTHSYS_MAX_MACHINENAME + 2];
-	uint8_t cred[RPC_MAX_AUTH_BYTES + 64];
-	struct call_spec s = { .xid = 3, .cred_flavor = RPC_AUTH_SYS, .cred = cred };
+	uint32_t gids[OSNIC_RPC_AUTHSYS_MAX_GIDS + 1] = { 0 };
+	char name[OSNIC_RPC_AUTHSYS_MAX_MACHINENAME + 2];
+	uint8_t cred[OSNIC_RPC_MAX_AUTH_BYTES + 64];
+	struct call_spec s = { .xid = 3, .cred_flavor = OSNIC_RPC_AUTH_SYS, .cred = cred };
 	struct osnic_rpc_call call;
 	uint8_t buf[2048];
 	size_t len, good, n;
 
 	/* 17 gids. */
-	s.cred_len = build_authsys(0, "h", 0, 0, gids, RPC_AUTHSYS_MAX_GIDS + 1, cred,
+	s.cred_len = build_authsys(0, "h", 0, 0, gids, OSNIC_RPC_AUTHSYS_MAX_GIDS + 1, cred,
 				   sizeof(cred));
 	len = build_call(&s, buf, sizeof(buf));
 	cr_assert_eq(osnic_rpc_decode_call(buf, len, &call), OSNIC_CALL_AUTH_ERROR);
-	cr_assert_eq(call.auth_stat, RPC_AUTH_BADCRED);
+	cr_assert_eq(call.auth_stat, OSNIC_RPC_AUTH_BADCRED);
 
 	/* A machine name of 256 characters (the limit is 255). */
-	memset(name, 'm', RPC_AUTHSYS_MAX_MACHINENAME + 1);
-	name[RPC_AUTHSYS_MAX_MACHINENAME + 1] = '\0';
+	memset(name, 'm', OSNIC_RPC_AUTHSYS_MAX_MACHINENAME + 1);
+	name[OSNIC_RPC_AUTHSYS_MAX_MACHINENAME + 1] = '\0';
 	s.cred_len = build_authsys(0, name, 0, 0, NULL, 0, cred, sizeof(cred));
 	len = build_call(&s, buf, sizeof(buf));
 	cr_assert_eq(osnic_rpc_decode_call(buf, len, &call), OSNIC_CALL_AUTH_ERROR);
-	name[RPC_AUTHSYS_MAX_MACHINENAME] = '\0';
+	name[OSNIC_RPC_AUTHSYS_MAX_MACHINENAME] = '\0';
 	s.cred_len = build_authsys(0, name, 0, 0, NULL, 0, cred, sizeof(cred));
 	len = build_call(&s, buf, sizeof(buf));
 	cr_assert_eq(osnic_rpc_decode_call(buf, len, &call), OSNIC_CALL_OK);
@@ -288,24 +288,24 @@ static void expect_words(const uint8_t *buf, const uint32_t *w, size_t n)
 
 Test(rpcmsg, encodes_accepted_replies)
 {
-	const uint32_t w[] = { 0x01020304, RPC_REPLY, RPC_MSG_ACCEPTED, RPC_AUTH_NONE, 0,
-			       RPC_GARBAGE_ARGS };
+	const uint32_t w[] = { 0x01020304, OSNIC_RPC_REPLY, OSNIC_RPC_MSG_ACCEPTED, OSNIC_RPC_AUTH_NONE, 0,
+			       OSNIC_RPC_GARBAGE_ARGS };
 	uint8_t buf[64];
 	struct xdr_enc xe;
 
 	xdr_enc_init(&xe, buf, sizeof(buf));
-	cr_assert_eq(osnic_rpc_encode_accepted(&xe, 0x01020304, RPC_GARBAGE_ARGS), 0);
+	cr_assert_eq(osnic_rpc_encode_accepted(&xe, 0x01020304, OSNIC_RPC_GARBAGE_ARGS), 0);
 	cr_assert_eq(xe.pos, OSNIC_RPC_ACCEPTED_HDR);
 	cr_assert_eq(buf[0], 1);
 	cr_assert_eq(buf[3], 4);
 	expect_words(buf, w, 6);
-	CHECK_SHORT(OSNIC_RPC_ACCEPTED_HDR, osnic_rpc_encode_accepted(&xe, 1, RPC_SUCCESS));
+	CHECK_SHORT(OSNIC_RPC_ACCEPTED_HDR, osnic_rpc_encode_accepted(&xe, 1, OSNIC_RPC_SUCCESS));
 }
 
 Test(rpcmsg, encodes_prog_mismatch)
 {
-	const uint32_t w[] = { 7, RPC_REPLY, RPC_MSG_ACCEPTED, RPC_AUTH_NONE, 0,
-			       RPC_PROG_MISMATCH, 1, 3 };
+	const uint32_t w[] = { 7, OSNIC_RPC_REPLY, OSNIC_RPC_MSG_ACCEPTED, OSNIC_RPC_AUTH_NONE, 0,
+			       OSNIC_RPC_PROG_MISMATCH, 1, 3 };
 	uint8_t buf[64];
 	struct xdr_enc xe;
 
@@ -318,9 +318,9 @@ Test(rpcmsg, encodes_prog_mismatch)
 
 Test(rpcmsg, encodes_denied_replies)
 {
-	const uint32_t rpcm[] = { 8, RPC_REPLY, RPC_MSG_DENIED, RPC_RPC_MISMATCH, 2, 2 };
-	const uint32_t auth[] = { 9, RPC_REPLY, RPC_MSG_DENIED, RPC_AUTH_ERROR,
-				  RPC_AUTH_TOOWEAK };
+	const uint32_t rpcm[] = { 8, OSNIC_RPC_REPLY, OSNIC_RPC_MSG_DENIED, OSNIC_RPC_RPC_MISMATCH, 2, 2 };
+	const uint32_t auth[] = { 9, OSNIC_RPC_REPLY, OSNIC_RPC_MSG_DENIED, OSNIC_RPC_AUTH_ERROR,
+				  OSNIC_RPC_AUTH_TOOWEAK };
 	uint8_t buf[64];
 	struct xdr_enc xe;
 
@@ -331,9 +331,9 @@ Test(rpcmsg, encodes_denied_replies)
 	CHECK_SHORT(OSNIC_RPC_MISMATCH_LEN, osnic_rpc_encode_rpc_mismatch(&xe, 8, 2, 2));
 
 	xdr_enc_init(&xe, buf, sizeof(buf));
-	cr_assert_eq(osnic_rpc_encode_auth_error(&xe, 9, RPC_AUTH_TOOWEAK), 0);
+	cr_assert_eq(osnic_rpc_encode_auth_error(&xe, 9, OSNIC_RPC_AUTH_TOOWEAK), 0);
 	cr_assert_eq(xe.pos, OSNIC_RPC_AUTH_ERROR_LEN);
 	expect_words(buf, auth, 5);
 	CHECK_SHORT(OSNIC_RPC_AUTH_ERROR_LEN,
-		    osnic_rpc_encode_auth_error(&xe, 9, RPC_AUTH_TOOWEAK));
+		    osnic_rpc_encode_auth_error(&xe, 9, OSNIC_RPC_AUTH_TOOWEAK));
 }

@@ -38,9 +38,9 @@ static int h_add(const struct osnic_call *call, struct xdr_dec *args, struct xdr
 	int64_t a, b;
 
 	if (xdr_dec_hyper(args, &a) || xdr_dec_hyper(args, &b) || !osnic_args_done(args))
-		return RPC_GARBAGE_ARGS;
-	return xdr_enc_hyper(res, (int64_t)((uint64_t)a + (uint64_t)b)) ? RPC_SYSTEM_ERR
-									 : RPC_SUCCESS;
+		return OSNIC_RPC_GARBAGE_ARGS;
+	return xdr_enc_hyper(res, (int64_t)((uint64_t)a + (uint64_t)b)) ? OSNIC_RPC_SYSTEM_ERR
+									 : OSNIC_RPC_SUCCESS;
 }
 
 static int h_laxadd(const struct osnic_call *call, struct xdr_dec *args, struct xdr_enc *res)
@@ -48,13 +48,13 @@ static int h_laxadd(const struct osnic_call *call, struct xdr_dec *args, struct 
 	int64_t a, b;
 
 	if (xdr_dec_hyper(args, &a) || xdr_dec_hyper(args, &b))
-		return RPC_GARBAGE_ARGS;
-	return xdr_enc_hyper(res, a + b) ? RPC_SYSTEM_ERR : RPC_SUCCESS;
+		return OSNIC_RPC_GARBAGE_ARGS;
+	return xdr_enc_hyper(res, a + b) ? OSNIC_RPC_SYSTEM_ERR : OSNIC_RPC_SUCCESS;
 }
 
 static int h_fail(const struct osnic_call *call, struct xdr_dec *args, struct xdr_enc *res)
 {
-	return RPC_SYSTEM_ERR;
+	return OSNIC_RPC_SYSTEM_ERR;
 }
 
 static int h_big(const struct osnic_call *call, struct xdr_dec *args, struct xdr_enc *res)
@@ -62,8 +62,8 @@ static int h_big(const struct osnic_call *call, struct xdr_dec *args, struct xdr
 	static const uint8_t lots[REPLY_CAP];
 
 	if (xdr_enc_fixed_opaque(res, lots, sizeof(lots)))
-		return RPC_SYSTEM_ERR;
-	return RPC_SUCCESS;
+		return OSNIC_RPC_SYSTEM_ERR;
+	return OSNIC_RPC_SUCCESS;
 }
 
 static int h_bogus(const struct osnic_call *call, struct xdr_dec *args, struct xdr_enc *res)
@@ -79,11 +79,11 @@ static int h_silent(const struct osnic_call *call, struct xdr_dec *args, struct 
 
 static int h_rootonly(const struct osnic_call *call, struct xdr_dec *args, struct xdr_enc *res)
 {
-	if (call->cred_flavor != RPC_AUTH_SYS || call->uid != 0)
-		return OSNIC_REPLY_AUTH_ERROR(RPC_AUTH_TOOWEAK);
+	if (call->cred_flavor != OSNIC_RPC_AUTH_SYS || call->uid != 0)
+		return OSNIC_REPLY_AUTH_ERROR(OSNIC_RPC_AUTH_TOOWEAK);
 	xdr_enc_uint(res, call->uid);
 	xdr_enc_uint(res, call->gid);
-	return RPC_SUCCESS;
+	return OSNIC_RPC_SUCCESS;
 }
 
 static int h_small(const struct osnic_call *call, struct xdr_dec *args, struct xdr_enc *res)
@@ -92,8 +92,8 @@ static int h_small(const struct osnic_call *call, struct xdr_dec *args, struct x
 	uint32_t n;
 
 	if (xdr_dec_opaque(args, &p, &n, UINT32_MAX))
-		return RPC_GARBAGE_ARGS;
-	return RPC_SUCCESS;
+		return OSNIC_RPC_GARBAGE_ARGS;
+	return OSNIC_RPC_SUCCESS;
 }
 
 static int h_who(const struct osnic_call *call, struct xdr_dec *args, struct xdr_enc *res)
@@ -101,11 +101,11 @@ static int h_who(const struct osnic_call *call, struct xdr_dec *args, struct xdr
 	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&call->client;
 
 	if (call->client.ss_family != AF_INET)
-		return RPC_SYSTEM_ERR;
+		return OSNIC_RPC_SYSTEM_ERR;
 	if (xdr_enc_uint(res, ntohs(s4->sin_port)) || xdr_enc_uint(res, ntohl(s4->sin_addr.s_addr)) ||
 	    xdr_enc_uint(res, call->xid) || xdr_enc_uint(res, call->via_ring))
-		return RPC_SYSTEM_ERR;
-	return RPC_SUCCESS;
+		return OSNIC_RPC_SYSTEM_ERR;
+	return OSNIC_RPC_SUCCESS;
 }
 
 static const struct osnic_proc procs[] = {
@@ -163,9 +163,9 @@ static void expect_accepted(const uint8_t *r, ssize_t len, uint32_t xid, uint32_
 {
 	cr_assert_eq(len, OSNIC_RPC_ACCEPTED_HDR + (ssize_t)body_len, "reply of %zd bytes", len);
 	cr_expect_eq(be32_at(r, 0), xid);
-	cr_expect_eq(be32_at(r, 1), RPC_REPLY);
-	cr_expect_eq(be32_at(r, 2), RPC_MSG_ACCEPTED);
-	cr_expect_eq(be32_at(r, 3), RPC_AUTH_NONE);
+	cr_expect_eq(be32_at(r, 1), OSNIC_RPC_REPLY);
+	cr_expect_eq(be32_at(r, 2), OSNIC_RPC_MSG_ACCEPTED);
+	cr_expect_eq(be32_at(r, 3), OSNIC_RPC_AUTH_NONE);
 	cr_expect_eq(be32_at(r, 4), 0);
 	cr_expect_eq(be32_at(r, 5), stat, "accept_stat %u, expected %u", be32_at(r, 5), stat);
 }
@@ -182,7 +182,7 @@ Test(serve, success_with_results)
 	uint8_t r[REPLY_CAP];
 	ssize_t len = serve(&s, r);
 
-	expect_accepted(r, len, 11, RPC_SUCCESS, 8);
+	expect_accepted(r, len, 11, OSNIC_RPC_SUCCESS, 8);
 	cr_expect_eq(be32_at(r, 6), 0);
 	cr_expect_eq(be32_at(r, 7), 38);
 	cr_expect_eq(cnt.sock_calls, 1);
@@ -196,9 +196,9 @@ Test(serve, short_args_are_garbage)
 
 	for (n = 0; n < 16; n++) {
 		s.args_len = n;
-		expect_accepted(r, serve(&s, r), 12, RPC_GARBAGE_ARGS, 0);
+		expect_accepted(r, serve(&s, r), 12, OSNIC_RPC_GARBAGE_ARGS, 0);
 		s.proc = 2;
-		expect_accepted(r, serve(&s, r), 12, RPC_GARBAGE_ARGS, 0);
+		expect_accepted(r, serve(&s, r), 12, OSNIC_RPC_GARBAGE_ARGS, 0);
 		s.proc = 1;
 	}
 	cr_expect_eq(cnt.garbage_args, 32);
@@ -214,9 +214,9 @@ Test(serve, trailing_args_are_garbage)
 	for (n = 17; n <= sizeof(args); n++) {
 		s.args_len = n;
 		s.proc = 1;	/* the handler checks */
-		expect_accepted(r, serve(&s, r), 13, RPC_GARBAGE_ARGS, 0);
+		expect_accepted(r, serve(&s, r), 13, OSNIC_RPC_GARBAGE_ARGS, 0);
 		s.proc = 2;	/* the runtime checks */
-		expect_accepted(r, serve(&s, r), 13, RPC_GARBAGE_ARGS, 0);
+		expect_accepted(r, serve(&s, r), 13, OSNIC_RPC_GARBAGE_ARGS, 0);
 	}
 }
 
@@ -227,10 +227,10 @@ Test(serve, max_arg_bytes)
 			       .args_len = 8 };
 	uint8_t r[REPLY_CAP];
 
-	expect_accepted(r, serve(&s, r), 14, RPC_SUCCESS, 0);
+	expect_accepted(r, serve(&s, r), 14, OSNIC_RPC_SUCCESS, 0);
 	args[3] = 8;
 	s.args_len = 12;
-	expect_accepted(r, serve(&s, r), 14, RPC_GARBAGE_ARGS, 0);
+	expect_accepted(r, serve(&s, r), 14, OSNIC_RPC_GARBAGE_ARGS, 0);
 }
 
 Test(serve, handler_failures_are_system_err)
@@ -239,11 +239,11 @@ Test(serve, handler_failures_are_system_err)
 	uint8_t r[REPLY_CAP];
 
 	s.proc = 3;
-	expect_accepted(r, serve(&s, r), 15, RPC_SYSTEM_ERR, 0);
+	expect_accepted(r, serve(&s, r), 15, OSNIC_RPC_SYSTEM_ERR, 0);
 	s.proc = 4;
-	expect_accepted(r, serve(&s, r), 15, RPC_SYSTEM_ERR, 0);
+	expect_accepted(r, serve(&s, r), 15, OSNIC_RPC_SYSTEM_ERR, 0);
 	s.proc = 5;
-	expect_accepted(r, serve(&s, r), 15, RPC_SYSTEM_ERR, 0);
+	expect_accepted(r, serve(&s, r), 15, OSNIC_RPC_SYSTEM_ERR, 0);
 	cr_expect_eq(cnt.system_err, 3);
 }
 
@@ -260,13 +260,13 @@ Test(serve, auth_sys_reaches_handler_and_auth_error_is_denied)
 {
 	uint8_t cred[64];
 	struct call_spec s = { .xid = 17, .prog = TPROG, .vers = 1, .proc = 7,
-			       .cred_flavor = RPC_AUTH_SYS, .cred = cred };
+			       .cred_flavor = OSNIC_RPC_AUTH_SYS, .cred = cred };
 	uint8_t r[REPLY_CAP];
 	ssize_t len;
 
 	s.cred_len = build_authsys(1, "h", 0, 42, NULL, 0, cred, sizeof(cred));
 	len = serve(&s, r);
-	expect_accepted(r, len, 17, RPC_SUCCESS, 8);
+	expect_accepted(r, len, 17, OSNIC_RPC_SUCCESS, 8);
 	cr_expect_eq(be32_at(r, 6), 0);
 	cr_expect_eq(be32_at(r, 7), 42);
 
@@ -274,9 +274,9 @@ Test(serve, auth_sys_reaches_handler_and_auth_error_is_denied)
 	len = serve(&s, r);
 	cr_assert_eq(len, OSNIC_RPC_AUTH_ERROR_LEN);
 	cr_expect_eq(be32_at(r, 0), 17);
-	cr_expect_eq(be32_at(r, 2), RPC_MSG_DENIED);
-	cr_expect_eq(be32_at(r, 3), RPC_AUTH_ERROR);
-	cr_expect_eq(be32_at(r, 4), RPC_AUTH_TOOWEAK);
+	cr_expect_eq(be32_at(r, 2), OSNIC_RPC_MSG_DENIED);
+	cr_expect_eq(be32_at(r, 3), OSNIC_RPC_AUTH_ERROR);
+	cr_expect_eq(be32_at(r, 4), OSNIC_RPC_AUTH_TOOWEAK);
 }
 
 Test(serve, unknown_procedures_and_nullproc)
@@ -285,17 +285,17 @@ Test(serve, unknown_procedures_and_nullproc)
 	uint8_t r[REPLY_CAP];
 
 	s.proc = 0;
-	expect_accepted(r, serve(&s, r), 18, RPC_SUCCESS, 0);
+	expect_accepted(r, serve(&s, r), 18, OSNIC_RPC_SUCCESS, 0);
 	s.args = "abcd";
 	s.args_len = 4;
-	expect_accepted(r, serve(&s, r), 18, RPC_GARBAGE_ARGS, 0);
+	expect_accepted(r, serve(&s, r), 18, OSNIC_RPC_GARBAGE_ARGS, 0);
 	s.args_len = 0;
 	s.proc = 10;
-	expect_accepted(r, serve(&s, r), 18, RPC_PROC_UNAVAIL, 0);
+	expect_accepted(r, serve(&s, r), 18, OSNIC_RPC_PROC_UNAVAIL, 0);
 	s.proc = 64;
-	expect_accepted(r, serve(&s, r), 18, RPC_PROC_UNAVAIL, 0);
+	expect_accepted(r, serve(&s, r), 18, OSNIC_RPC_PROC_UNAVAIL, 0);
 	s.proc = 0xffffffff;
-	expect_accepted(r, serve(&s, r), 18, RPC_PROC_UNAVAIL, 0);
+	expect_accepted(r, serve(&s, r), 18, OSNIC_RPC_PROC_UNAVAIL, 0);
 	cr_expect_eq(cnt.proc_unavail, 3);
 }
 
@@ -305,11 +305,11 @@ Test(serve, unknown_programs_and_versions)
 	uint8_t r[REPLY_CAP];
 	ssize_t len;
 
-	expect_accepted(r, serve(&s, r), 19, RPC_PROG_UNAVAIL, 0);
+	expect_accepted(r, serve(&s, r), 19, OSNIC_RPC_PROG_UNAVAIL, 0);
 	s.prog = TPROG;
 	s.vers = 2;
 	len = serve(&s, r);
-	expect_accepted(r, len, 19, RPC_PROG_MISMATCH, 8);
+	expect_accepted(r, len, 19, OSNIC_RPC_PROG_MISMATCH, 8);
 	cr_expect_eq(be32_at(r, 6), 1);
 	cr_expect_eq(be32_at(r, 7), 1);
 }
@@ -332,17 +332,17 @@ Test(serve, second_version_on_the_same_port)
 
 	cr_assert_eq(osnic_register(ctx, &def, &v3), 0);
 	/* Arrives on the version 1 service's socket, served by version 3. */
-	expect_accepted(r, serve(&s, r), 20, RPC_SUCCESS, 8);
+	expect_accepted(r, serve(&s, r), 20, OSNIC_RPC_SUCCESS, 8);
 	s.proc = 2;
-	expect_accepted(r, serve(&s, r), 20, RPC_PROC_UNAVAIL, 0);
+	expect_accepted(r, serve(&s, r), 20, OSNIC_RPC_PROC_UNAVAIL, 0);
 	s.vers = 2;
 	len = serve(&s, r);
-	expect_accepted(r, len, 20, RPC_PROG_MISMATCH, 8);
+	expect_accepted(r, len, 20, OSNIC_RPC_PROG_MISMATCH, 8);
 	cr_expect_eq(be32_at(r, 6), 1);
 	cr_expect_eq(be32_at(r, 7), 3);
 	cr_assert_eq(osnic_unregister(v3), 0);
 	len = serve(&s, r);
-	expect_accepted(r, len, 20, RPC_PROG_MISMATCH, 8);
+	expect_accepted(r, len, 20, OSNIC_RPC_PROG_MISMATCH, 8);
 	cr_expect_eq(be32_at(r, 7), 1);
 }
 
@@ -356,8 +356,8 @@ Test(serve, protocol_errors)
 	len = serve(&s, r);
 	cr_assert_eq(len, OSNIC_RPC_MISMATCH_LEN);
 	cr_expect_eq(be32_at(r, 0), 21);
-	cr_expect_eq(be32_at(r, 2), RPC_MSG_DENIED);
-	cr_expect_eq(be32_at(r, 3), RPC_RPC_MISMATCH);
+	cr_expect_eq(be32_at(r, 2), OSNIC_RPC_MSG_DENIED);
+	cr_expect_eq(be32_at(r, 3), OSNIC_RPC_RPC_MISMATCH);
 	cr_expect_eq(be32_at(r, 4), 2);
 	cr_expect_eq(be32_at(r, 5), 2);
 
@@ -365,10 +365,10 @@ Test(serve, protocol_errors)
 	s.cred_flavor = 3;
 	len = serve(&s, r);
 	cr_assert_eq(len, OSNIC_RPC_AUTH_ERROR_LEN);
-	cr_expect_eq(be32_at(r, 4), RPC_AUTH_BADCRED);
+	cr_expect_eq(be32_at(r, 4), OSNIC_RPC_AUTH_BADCRED);
 
 	s.cred_flavor = 0;
-	s.msg_type = RPC_REPLY;
+	s.msg_type = OSNIC_RPC_REPLY;
 	cr_expect_eq(serve(&s, r), 0);
 	memset(msg, 0xff, sizeof(msg));
 	cr_expect_eq(osnic_serve_datagram(svc, msg, sizeof(msg), NULL, 0, r, REPLY_CAP, &cnt), 0);
@@ -382,7 +382,7 @@ Test(serve, client_address_is_ipv4)
 	struct call_spec s = { .xid = 22, .prog = TPROG, .vers = 1, .proc = 9 };
 	uint8_t r[REPLY_CAP];
 
-	expect_accepted(r, serve(&s, r), 22, RPC_SUCCESS, 16);
+	expect_accepted(r, serve(&s, r), 22, OSNIC_RPC_SUCCESS, 16);
 	cr_expect_eq(be32_at(r, 6), 12345);
 	cr_expect_eq(be32_at(r, 7), 0x0a010203);
 	cr_expect_eq(be32_at(r, 8), 22);
@@ -400,14 +400,14 @@ Test(serve, reply_buffer_too_small)
 	cr_expect_eq(osnic_serve_datagram(svc, msg, len, NULL, 0, r, 31, NULL), -EMSGSIZE);
 	/* Just enough. */
 	cr_expect_eq(osnic_serve_datagram(svc, msg, len, NULL, 0, r, 32, NULL), 32);
-	cr_expect_eq(be32_at(r, 5), RPC_SUCCESS);
+	cr_expect_eq(be32_at(r, 5), OSNIC_RPC_SUCCESS);
 	/* Room for the header but not the result. */
 	s.proc = 9;
 	s.args_len = 0;
 	len = build_call(&s, msg, sizeof(msg));
 	cr_expect_eq(osnic_serve_datagram(svc, msg, len, (const struct sockaddr *)&mapped_client,
 					  sizeof(mapped_client), r, 32, NULL), 24);
-	cr_expect_eq(be32_at(r, 5), RPC_SYSTEM_ERR);
+	cr_expect_eq(be32_at(r, 5), OSNIC_RPC_SYSTEM_ERR);
 }
 
 /* ---- ring records ------------------------------------------------------------ */
@@ -421,7 +421,7 @@ static size_t make_record(uint8_t *rec, size_t lines, uint32_t xid, uint32_t pro
 		.service_id = osnic_svc_id(svc),
 		.arg_len = arg_len,
 		.family = AF_INET,
-		.cred_flavor = RPC_AUTH_SYS,
+		.cred_flavor = OSNIC_RPC_AUTH_SYS,
 		.client_port = htons(4242),
 		.client_addr = { 192, 0, 2, 7 },
 		.uid = 0,
@@ -449,7 +449,7 @@ Test(serve, ring_record)
 	ssize_t n;
 
 	n = osnic_serve_record(svc, rec, len, &to, &tolen, r, REPLY_CAP, &cnt);
-	expect_accepted(r, n, 0xabcdef01, RPC_SUCCESS, 8);
+	expect_accepted(r, n, 0xabcdef01, OSNIC_RPC_SUCCESS, 8);
 	cr_expect_eq(be32_at(r, 7), 38);
 	cr_assert_eq(tolen, sizeof(*s4));
 	cr_expect_eq(s4->sin_family, AF_INET);
@@ -459,16 +459,16 @@ Test(serve, ring_record)
 	/* uid/gid reach the handler from the descriptor. */
 	len = make_record(rec, 2, 5, 7, NULL, 0);
 	n = osnic_serve_record(svc, rec, len, &to, &tolen, r, REPLY_CAP, &cnt);
-	expect_accepted(r, n, 5, RPC_SUCCESS, 8);
+	expect_accepted(r, n, 5, OSNIC_RPC_SUCCESS, 8);
 	cr_expect_eq(be32_at(r, 7), 99);
 
 	/* Short and trailing arguments. */
 	len = make_record(rec, 2, 6, 1, add_args, 12);
 	n = osnic_serve_record(svc, rec, len, &to, &tolen, r, REPLY_CAP, &cnt);
-	expect_accepted(r, n, 6, RPC_GARBAGE_ARGS, 0);
+	expect_accepted(r, n, 6, OSNIC_RPC_GARBAGE_ARGS, 0);
 	len = make_record(rec, 2, 6, 2, rec, 20);
 	n = osnic_serve_record(svc, rec, len, &to, &tolen, r, REPLY_CAP, &cnt);
-	expect_accepted(r, n, 6, RPC_GARBAGE_ARGS, 0);
+	expect_accepted(r, n, 6, OSNIC_RPC_GARBAGE_ARGS, 0);
 	cr_expect_eq(cnt.ring_calls, 4);
 }
 
@@ -502,7 +502,7 @@ Test(serve, worker_serves_socket_in_batches)
 	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(osnic_svc_port(svc)),
 				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct osnic_worker_counters wc;
-	struct osnic_svc_worker *w;
+	struct osnic_worker *w;
 	uint8_t msg[128], r[REPLY_CAP];
 	struct pollfd pfd;
 	int fd, i, got = 0;
@@ -528,7 +528,7 @@ Test(serve, worker_serves_socket_in_batches)
 	while (got < 50 && poll(&pfd, 1, 2000) == 1) {
 		ssize_t n = recv(fd, r, sizeof(r), 0);
 
-		expect_accepted(r, n, be32_at(r, 0), RPC_SUCCESS, 8);
+		expect_accepted(r, n, be32_at(r, 0), OSNIC_RPC_SUCCESS, 8);
 		cr_expect_geq(be32_at(r, 0), 1000);
 		cr_expect_eq(be32_at(r, 7), 38);
 		got++;
@@ -546,7 +546,7 @@ Test(serve, worker_serves_socket_in_batches)
 
 Test(serve, worker_stops_promptly)
 {
-	struct osnic_svc_worker *w[3];
+	struct osnic_worker *w[3];
 	struct timespec a, b;
 	int i;
 
