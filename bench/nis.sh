@@ -9,8 +9,8 @@
 set -uo pipefail
 
 name=nis
-# shellcheck source=tests/integration/demo_common.sh
-source "$(dirname "$0")/../tests/integration/demo_common.sh"
+# shellcheck source=scripts/lib/netns.sh
+source "$(dirname "$0")/../scripts/lib/netns.sh"
 
 CALLS=${NIS_CALLS:-20000}
 [ "${BENCH_QUICK:-0}" = 1 ] && CALLS=${NIS_CALLS:-3000}
