@@ -15,7 +15,7 @@
 
 struct ring_fill_req {
 	__u32 wid;
-	__u32 lines;		/* record size in lines: a size class */
+	__u32 lines;		/* record size in lines: 2 or 4 (the two smallest classes) */
 	__u32 count;		/* records, at most RING_FILL_MAX_RECORDS */
 	__u32 rx_cpu;		/* the receiving CPU to record; RING_FILL_THIS_CPU: this */
 };
