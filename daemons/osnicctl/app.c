@@ -9,21 +9,7 @@
 
 static int app_del(int argc, char **argv)
 {
-	uint32_t id;
-	int err = parse_id("app del", argc, argv, &id);
-
-	if (err || (err = connect_osnicd()))
-		return err;
-	err = osnic_ctl_app_del(ctl, id);
-	if (err)
-		return ctl_err(err, "app del");
-	if (json_output) {
-		jw_start_object(jw);
-		jw_name(jw, "removed");
-		jw_uint(jw, id);
-		jw_end_object(jw);
-	}
-	return 0;
+	return del_by_id("app del", argc, argv, osnic_ctl_app_del);
 }
 
 static int app_help(int argc, char **argv)

@@ -39,6 +39,9 @@ int cmd_select(const struct cmd *cmds, int argc, char **argv, int (*dflt)(int ar
 int no_args(int argc, char **argv, const char *what);
 /* Exactly one argument, an id 1..UINT32_MAX (service.c); 2 on a usage error. */
 int parse_id(const char *what, int argc, char **argv, uint32_t *id);
+/* "OBJECT del ID" through del (service.c): {"removed": ID} with -j. */
+int del_by_id(const char *what, int argc, char **argv,
+	      int (*del)(struct osnic_ctl *ctl, uint32_t id));
 
 /*
  * Dumps are collected before anything is printed, so that a failure prints

@@ -73,17 +73,17 @@ int parse_id(const char *what, int argc, char **argv, uint32_t *id)
 	return 0;
 }
 
-/* Any service of the caller's uid; an admin's, anyone's. */
-static int service_del(int argc, char **argv)
+int del_by_id(const char *what, int argc, char **argv,
+	      int (*del)(struct osnic_ctl *ctl, uint32_t id))
 {
 	uint32_t id;
-	int err = parse_id("service del", argc, argv, &id);
+	int err = parse_id(what, argc, argv, &id);
 
 	if (err || (err = connect_osnicd()))
 		return err;
-	err = osnic_ctl_service_del(ctl, id);
+	err = del(ctl, id);
 	if (err)
-		return ctl_err(err, "service del");
+		return ctl_err(err, what);
 	if (json_output) {
 		jw_start_object(jw);
 		jw_name(jw, "removed");
@@ -91,6 +91,12 @@ static int service_del(int argc, char **argv)
 		jw_end_object(jw);
 	}
 	return 0;
+}
+
+/* Any service of the caller's uid; an admin's, anyone's. */
+static int service_del(int argc, char **argv)
+{
+	return del_by_id("service del", argc, argv, osnic_ctl_service_del);
 }
 
 static int service_help(int argc, char **argv)
