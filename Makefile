@@ -136,6 +136,8 @@ help:
 	@echo 'make demo       deps, build, the demo service on osnic in netns, driven by real clients'
 	@echo 'make bench      load generator against osnic and the baselines (BENCH_QUICK=1: ~1 min)'
 	@echo 'make fuzz       build the libFuzzer targets and run each FUZZ_TIME s (30)'
+	@echo 'make install    binaries, libosnic, headers, man pages, osnicd.service (PREFIX, DESTDIR)'
+	@echo 'make uninstall  remove exactly what make install put there'
 	@echo 'make clean      remove build/'
 
 deps:
