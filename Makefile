@@ -107,6 +107,8 @@ TOOLS		:= $(BIN)/osnic-sched $(BIN)/osnicd $(BIN)/osnicctl
 TOOLS		+= $(BIN)/osnic-demo-server $(BIN)/osnic-demo-client
 # make bench: the load generator and the plain-socket baseline servers.
 TOOLS		+= $(BIN)/osnic-loadgen $(BIN)/osnic-bench-server
+# ... and what the XDP program itself costs per packet (BPF_PROG_TEST_RUN).
+TOOLS		+= $(BIN)/osnic-xdp-cost
 
 # The control plane (daemons/): osnicd (daemons/osnicd/) and osnicctl; the
 # registry is also unit-tested.
@@ -166,10 +168,11 @@ check-net: $(BUILD)/tests/net
 check-fuzz:
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_TIME=10
 
-# make bench's summary.py and plots.sh on made-up results with known figures.
-check-bench-tools:
+# make bench's summary.py and plots.sh on made-up results with known figures,
+# and a tiny sweep of osnic-xdp-cost (root) checked against the counters.
+check-bench-tools: $(BIN)/osnic-xdp-cost
 	$(call msg,TEST,bench tools)
-	$(Q)tests/bench/bench_tools.sh
+	$(Q)BUILD=$(BUILD) tests/bench/bench_tools.sh
 
 # Each script builds its own namespaces and prints `N passed, N failed`;
 # tests/integration/run.sh runs them all and prints the total the same way.
@@ -198,6 +201,7 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)scripts/require-root.sh "benchmarks" && BUILD=$(BUILD) bench/run.sh
 	$(Q)BUILD=$(BUILD) bench/nis.sh
+	$(Q)BUILD=$(BUILD) bench/xdp_cost.sh
 
 # libFuzzer targets: tests/fuzz/fuzz_X.c is linked with the library sources
 # it needs, instrumented (ASan, UBSan). Each runs FUZZ_TIME seconds from its
@@ -386,6 +390,11 @@ $(BIN)/osnic-demo-client: $(OBJ)/examples/demo_client.o $(OBJ)/gen/demo_xdr.o | 
 $(BIN)/osnic-loadgen: $(OBJ)/bench/loadgen.o | $(BIN)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lm -lpthread
+
+# The real XDP object through its skeleton, on frames tests/lib builds.
+$(BIN)/osnic-xdp-cost: $(OBJ)/bench/xdp_cost.o $(OBJ)/tests/lib/pkt.o | $(BIN)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF)
 
 $(OBJ)/bench/server_reuseport.o: ALL_CFLAGS += -I$(RPCGEN_DIR) -Iexamples
 $(OBJ)/bench/server_reuseport.o: | $(RPCGEN_DIR)/demo.h

@@ -4,7 +4,9 @@
 # make bench's post-processing on made-up results whose figures are known:
 # bench/summary.py (figures, ratios against each baseline, targets) and
 # bench/plots.sh (the PNGs). The load runs themselves are covered by
-# tests/integration/bench_smoke.sh. Prints `bench tools: N passed, N failed`.
+# tests/integration/bench_smoke.sh. Then, as root, a tiny sweep of
+# osnic-xdp-cost, whose own counter checks must pass, and must fail on a
+# case timed off its path. Prints `bench tools: N passed, N failed`.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d /tmp/osnic-bench-tools.XXXXXX)
@@ -127,6 +129,45 @@ done
 	fail "no CDF plot without CDF data"
 expect "bimodal-p99 data: open-loop throughput and p99, by rate" "50000 900
 65000 1500" "$(cat "$tmp/bimodal-reuseport.dat")"
+
+echo "==> osnic-xdp-cost (a tiny sweep)"
+# The tool checks, for every measurement, that each run moved exactly the
+# receive counter of its case (delivered, nullproc, proc_unavail,
+# not_listened) and its steering path's idle count, and exits 1 otherwise.
+xdp_cost=${BUILD:-$top/build}/bin/osnic-xdp-cost
+case $xdp_cost in /*) ;; *) xdp_cost=$top/$xdp_cost ;; esac
+if [ "$(id -u)" != 0 ]; then
+	echo "skip osnic-xdp-cost: needs root (BPF_PROG_TEST_RUN)"
+elif [ ! -x "$xdp_cost" ]; then
+	fail "osnic-xdp-cost is built" "$xdp_cost missing"
+else
+	tiny=(--services 1,3 --workers 1,3 --runs 3 --repeat 100 --singles 20 --rounds 1)
+	if out=$("$xdp_cost" "${tiny[@]}" --csv "$tmp/xdp_cost.csv" 2>&1); then
+		pass "osnic-xdp-cost runs, every case on its path"
+	else
+		fail "osnic-xdp-cost runs, every case on its path" "$out"
+	fi
+	expect "... the closing line counts no failed check" 1 \
+		"$(grep -c 'verdict checks: 0 failed$' <<<"$out")"
+	# 2 service points x (3 delivered states + 3 other cases), 2 worker points x 3 states.
+	expect "... xdp_cost.csv: a header and 18 figures" 19 "$(wc -l <"$tmp/xdp_cost.csv")"
+	expect "... a figure per case and state" \
+		"delivered/idle delivered/idle-local delivered/running not_served nullproc proc_unavail" \
+		"$(awk -F, 'NR > 1 { print $4 ($5 == "" ? "" : "/" $5) }' "$tmp/xdp_cost.csv" |
+			sort -u | tr '\n' ' ' | sed 's/ $//')"
+	expect "... every figure above zero" "" \
+		"$(awk -F, 'NR > 1 && !($6 > 0) { print }' "$tmp/xdp_cost.csv")"
+	grep -qE '^  delivered call <= 250 ns .* (met|MISSED)$' <<<"$out" &&
+		pass "... prints the delivered target" || fail "... prints the delivered target" "$out"
+	# Answered calls rewrite the frame into the reply in place: timed with
+	# repeat runs, every run after the first is a datagram to the client's
+	# port. The check must catch that.
+	out=$("$xdp_cost" "${tiny[@]}" --services 1 --workers 1 --repeat-answered 2>&1)
+	rc=$?
+	[ "$rc" = 1 ] && grep -q 'nullproc, 1 services, 1 workers: counter not_listened moved' <<<"$out" &&
+		pass "... a case off its path fails the run" ||
+		fail "... a case off its path fails the run" "exit $rc: $out"
+fi
 
 echo
 echo "bench tools: $passed passed, $failed failed"
