@@ -6,7 +6,7 @@
 # services grow 1 -> 1024 and workers per service 1 -> 256 (clamped to the
 # limits of <osnic/abi.h>), pinned to CPU XDP_COST_CPU (1). Writes
 # $BUILD/bench/xdp_cost.txt (the table and the targets) and xdp_cost.csv.
-# BENCH_QUICK=1: one round instead of three. Needs root; ~30 s.
+# BENCH_QUICK=1: one round instead of three. Needs root; ~40 s.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
