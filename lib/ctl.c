@@ -490,6 +490,7 @@ static int service_dump_cb(const struct osnic_nl_msg *m, void *data)
 		.pid = attr_u32(m, OSNIC_A_PID, 0),
 		.uid = attr_u32(m, OSNIC_A_UID, 0),
 		.nworkers = attr_u32(m, OSNIC_A_NWORKERS, 0),
+		.ring_bytes = attr_u32(m, OSNIC_A_RING_BYTES, 0),
 		.svc = {
 			.prog = attr_u32(m, OSNIC_A_PROG, 0),
 			.vers = attr_u32(m, OSNIC_A_VERS, 0),
@@ -521,6 +522,7 @@ static int worker_dump_cb(const struct osnic_nl_msg *m, void *data)
 		.tid = attr_u32(m, OSNIC_A_TID, 0),
 		.uid = attr_u32(m, OSNIC_A_UID, 0),
 		.generation = attr_u32(m, OSNIC_A_GENERATION, 0),
+		.ring_bytes = attr_u32(m, OSNIC_A_RING_BYTES, 0),
 	};
 
 	attr_str(m, OSNIC_A_RING_PATH, i.ring_path, sizeof(i.ring_path));

@@ -75,6 +75,7 @@ struct osnic_ctl_service_info {
 	uint32_t uid;
 	uint32_t nworkers;
 	struct osnic_ctl_service svc;	/* depth_lines: the effective depth */
+	uint32_t ring_bytes;	/* the ring of each of its workers; 0: osnicd did not say */
 };
 
 struct osnic_ctl_worker_info {
@@ -90,6 +91,7 @@ struct osnic_ctl_worker_info {
 	int has_sched;
 	uint32_t state;		/* enum osnic_worker_state */
 	uint32_t cpu;
+	uint32_t ring_bytes;	/* the size of its ring; 0: osnicd did not say */
 };
 
 struct osnic_ctl_iface {
