@@ -628,7 +628,7 @@ static int stats_cb(const struct osnic_nl_msg *m, void *data)
 	if (m->tb[OSNIC_A_SVC_STATS] && !m->tb[OSNIC_A_WORKER_ID]) {
 		id = attr_u32(m, OSNIC_A_SERVICE_ID, 0);
 		if (id && id < OSNIC_MAX_SERVICES) {
-			st->svc_present |= 1ULL << id;
+			st->svc_present[id / 64] |= 1ULL << (id % 64);
 			get_counters(m->tb[OSNIC_A_SVC_STATS], (uint64_t *)&st->svc[id],
 				     sizeof(st->svc[id]) / sizeof(uint64_t));
 		}

@@ -673,3 +673,29 @@ Test(registry, workers_get_the_ring_of_their_services_depth)
 	cr_assert_eq(reg_worker_del(&reg, a, w1, NULL, NULL), 0);
 	cr_assert_eq(reg.workers[w1].ring_bytes, 0, "a free slot has no ring");
 }
+
+Test(registry, ids_past_the_maxima_are_refused)
+{
+	struct osnic_service_val sv = { .prog = 1, .vers = 1, .port = 5000, .depth_lines = 64 };
+	uint32_t a = app(10, UID_A, false), s;
+	struct osnic_worker_val wv = { .tid = 100 };
+	struct osnic_nl_ext ext = { 0 };
+
+	cr_assert_eq(reg_service_adopt(&reg, a, OSNIC_MAX_SERVICES, &sv, NULL), -EINVAL);
+	cr_assert_eq(reg_service_adopt(&reg, a, 0, &sv, NULL), -EINVAL);
+	cr_assert_eq(reg_service_adopt(&reg, a, OSNIC_MAX_SERVICES - 1, &sv, NULL), 0,
+		     "the highest id is taken back");
+	s = OSNIC_MAX_SERVICES - 1;
+	cr_assert(reg_service_used(&reg, s));
+	cr_assert(!reg_service_used(&reg, OSNIC_MAX_SERVICES));
+	wv.service_id = s;
+	cr_assert_eq(reg_worker_adopt(&reg, OSNIC_MAX_WORKERS, &wv, NULL), -EINVAL);
+	cr_assert_eq(reg_worker_adopt(&reg, OSNIC_MAX_WORKERS - 1, &wv, NULL), 0);
+	cr_assert(reg_worker_used(&reg, OSNIC_MAX_WORKERS - 1));
+	cr_assert(!reg_worker_used(&reg, OSNIC_MAX_WORKERS));
+	cr_assert_eq(reg.workers[OSNIC_MAX_WORKERS - 1].ring_bytes, OSNIC_RING_MIN_BYTES);
+	cr_assert_eq(reg_service_del(&reg, a, OSNIC_MAX_SERVICES, NULL, &ext), -ENOENT);
+	cr_assert_eq(reg_worker_del(&reg, a, OSNIC_MAX_WORKERS, NULL, &ext), -ENOENT);
+	cr_assert_eq(reg_worker_add(&reg, a, OSNIC_MAX_SERVICES, 101, NULL, NULL, &ext), -ENOENT);
+	cr_assert_eq(ext.attr, OSNIC_A_SERVICE_ID);
+}
