@@ -75,6 +75,13 @@ int osnic_ctl_open(struct osnic_ctl **ctlp)
 		.tv_sec = OSNIC_CTL_TIMEOUT_MS / 1000,
 		.tv_usec = (OSNIC_CTL_TIMEOUT_MS % 1000) * 1000,
 	};
+	/*
+	 * osnicd sends a dump without waiting for the reader (a client that
+	 * does not read loses its replies): room for one of every worker id,
+	 * a few hundred KiB. Beyond rmem_max only for root (RCVBUFFORCE);
+	 * others see their own workers only.
+	 */
+	int rcvbuf = 4 << 20;
 	struct osnic_ctl *ctl;
 	int one = 1;
 	int err;
@@ -94,6 +101,8 @@ int osnic_ctl_open(struct osnic_ctl **ctlp)
 		err = -errno;
 		goto cleanup;
 	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (mnl_socket_bind(ctl->nl, 0, MNL_SOCKET_AUTOPID)) {
 		err = -errno;
 		goto cleanup;
