@@ -75,6 +75,13 @@ int osnic_ctl_open(struct osnic_ctl **ctlp)
 		.tv_sec = OSNIC_CTL_TIMEOUT_MS / 1000,
 		.tv_usec = (OSNIC_CTL_TIMEOUT_MS % 1000) * 1000,
 	};
+	/*
+	 * osnicd sends a dump without waiting for the reader (a client that
+	 * does not read loses its replies): room for one of every worker id,
+	 * a few hundred KiB. Beyond rmem_max only for root (RCVBUFFORCE);
+	 * others see their own workers only.
+	 */
+	int rcvbuf = 4 << 20;
 	struct osnic_ctl *ctl;
 	int one = 1;
 	int err;
@@ -94,6 +101,8 @@ int osnic_ctl_open(struct osnic_ctl **ctlp)
 		err = -errno;
 		goto cleanup;
 	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	if (mnl_socket_bind(ctl->nl, 0, MNL_SOCKET_AUTOPID)) {
 		err = -errno;
 		goto cleanup;
@@ -490,6 +499,7 @@ static int service_dump_cb(const struct osnic_nl_msg *m, void *data)
 		.pid = attr_u32(m, OSNIC_A_PID, 0),
 		.uid = attr_u32(m, OSNIC_A_UID, 0),
 		.nworkers = attr_u32(m, OSNIC_A_NWORKERS, 0),
+		.ring_bytes = attr_u32(m, OSNIC_A_RING_BYTES, 0),
 		.svc = {
 			.prog = attr_u32(m, OSNIC_A_PROG, 0),
 			.vers = attr_u32(m, OSNIC_A_VERS, 0),
@@ -521,6 +531,7 @@ static int worker_dump_cb(const struct osnic_nl_msg *m, void *data)
 		.tid = attr_u32(m, OSNIC_A_TID, 0),
 		.uid = attr_u32(m, OSNIC_A_UID, 0),
 		.generation = attr_u32(m, OSNIC_A_GENERATION, 0),
+		.ring_bytes = attr_u32(m, OSNIC_A_RING_BYTES, 0),
 	};
 
 	attr_str(m, OSNIC_A_RING_PATH, i.ring_path, sizeof(i.ring_path));
@@ -626,7 +637,7 @@ static int stats_cb(const struct osnic_nl_msg *m, void *data)
 	if (m->tb[OSNIC_A_SVC_STATS] && !m->tb[OSNIC_A_WORKER_ID]) {
 		id = attr_u32(m, OSNIC_A_SERVICE_ID, 0);
 		if (id && id < OSNIC_MAX_SERVICES) {
-			st->svc_present |= 1ULL << id;
+			st->svc_present[id / 64] |= 1ULL << (id % 64);
 			get_counters(m->tb[OSNIC_A_SVC_STATS], (uint64_t *)&st->svc[id],
 				     sizeof(st->svc[id]) / sizeof(uint64_t));
 		}

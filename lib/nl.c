@@ -107,6 +107,7 @@ static const struct attr_policy attr_policy[OSNIC_A_MAX + 1] = {
 	[OSNIC_A_SCHED_RELOADS] = { "sched_reloads", MNL_TYPE_U32 },
 	[OSNIC_A_SCHED_RELOAD_IN] = { "sched_reload_in", MNL_TYPE_U32 },
 	[OSNIC_A_SCHED_GAVE_UP] = { "sched_gave_up", MNL_TYPE_U8 },
+	[OSNIC_A_RING_BYTES] = { "ring_bytes", MNL_TYPE_U32 },
 };
 
 #define A(x) (1ULL << OSNIC_A_##x)

@@ -230,12 +230,15 @@ int osnic_xdp_ifaces(struct osnic_xdp_iface *out, int max);
 int osnic_xdp_iface_current(const struct osnic_xdp_loader *l, const struct osnic_xdp_iface *i);
 
 /*
- * A worker's ring: a BPF_MAP_TYPE_RINGBUF of OSNIC_RING_BYTES, put in
+ * A worker's ring: a BPF_MAP_TYPE_RINGBUF of ring_bytes (osnic_ring_bytes():
+ * a power of 2 of at least a page, OSNIC_RING_BYTES at most), put in
  * osnic_rings at worker_id and pinned as OSNIC_RING_DIR/ring_<id>, owned by
  * uid:gid with mode 0600. path (may be NULL) receives the pin's path.
  */
-int osnic_xdp_ring_create(struct osnic_xdp_loader *l, uint32_t worker_id, uid_t uid,
-			  gid_t gid, char *path, size_t path_len);
+int osnic_xdp_ring_create(struct osnic_xdp_loader *l, uint32_t worker_id, uint32_t ring_bytes,
+			  uid_t uid, gid_t gid, char *path, size_t path_len);
+/* The size of the pinned ring of worker_id, or a negative errno. */
+int64_t osnic_xdp_ring_size(uint32_t worker_id);
 /* Take the ring out of osnic_rings and remove its pin; missing parts are fine. */
 int osnic_xdp_ring_destroy(struct osnic_xdp_loader *l, uint32_t worker_id);
 int osnic_xdp_ring_path(uint32_t worker_id, char *path, size_t path_len);

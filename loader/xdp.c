@@ -521,19 +521,19 @@ int osnic_xdp_ring_path(uint32_t worker_id, char *path, size_t path_len)
 	return 0;
 }
 
-int osnic_xdp_ring_create(struct osnic_xdp_loader *l, uint32_t worker_id, uid_t uid,
-			  gid_t gid, char *path_out, size_t path_len)
+int osnic_xdp_ring_create(struct osnic_xdp_loader *l, uint32_t worker_id, uint32_t ring_bytes,
+			  uid_t uid, gid_t gid, char *path_out, size_t path_len)
 {
 	int rings = osnic_xdp_map_fd(l, OSNIC_MAP_RINGS);
 	char path[PATH_MAX];
 	int fd, err;
 
-	if (!worker_id || worker_id >= OSNIC_MAX_WORKERS)
+	if (!worker_id || worker_id >= OSNIC_MAX_WORKERS || ring_bytes > OSNIC_RING_BYTES)
 		return -EINVAL;
 	err = osnic_xdp_ring_path(worker_id, path, sizeof(path));
 	if (err)
 		return err;
-	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "osnic_ring", 0, 0, OSNIC_RING_BYTES, NULL);
+	fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "osnic_ring", 0, 0, ring_bytes, NULL);
 	if (fd < 0)
 		return -errno;
 	/* A stale pin of an earlier worker with this id (osnicd died). */
@@ -560,6 +560,26 @@ cleanup:
 	unlink(path);
 	close(fd);
 	return err;
+}
+
+int64_t osnic_xdp_ring_size(uint32_t worker_id)
+{
+	struct bpf_map_info info = { 0 };
+	__u32 info_len = sizeof(info);
+	char path[PATH_MAX];
+	int fd, err;
+
+	err = osnic_xdp_ring_path(worker_id, path, sizeof(path));
+	if (err)
+		return err;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -errno;
+	err = bpf_map_get_info_by_fd(fd, &info, &info_len) ? -errno : 0;
+	close(fd);
+	if (!err && info.type != BPF_MAP_TYPE_RINGBUF)
+		err = -EINVAL;
+	return err ?: (int64_t)info.max_entries;
 }
 
 int osnic_xdp_ring_destroy(struct osnic_xdp_loader *l, uint32_t worker_id)

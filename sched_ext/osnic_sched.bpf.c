@@ -141,8 +141,17 @@ struct osnic_sched_stats stats;
 /* Why the scheduler exited, filled in by osnic_exit(). */
 struct osnic_sched_exit_info exit_info;
 
+/*
+ * The per-service arrays below have SVC_SLOTS entries, the power of 2 at or
+ * above OSNIC_MAX_SERVICES, so that a mask keeps the verifier convinced of
+ * an index it has seen checked against OSNIC_MAX_SERVICES.
+ */
+#define SVC_SLOTS 2048
+_Static_assert(SVC_SLOTS >= OSNIC_MAX_SERVICES && (SVC_SLOTS & (SVC_SLOTS - 1)) == 0,
+	       "SVC_SLOTS must be a power of 2 that holds every service id");
+
 /* Per service id: how many of its workers are on a CPU right now. */
-__s32 svc_running[OSNIC_MAX_SERVICES];
+__s32 svc_running[SVC_SLOTS];
 
 /* Preferred running time used in the current period (PREF_PERIOD_NS). */
 struct pref_budget {
@@ -170,7 +179,7 @@ struct {
 } worker_trusts SEC(".maps");
 
 /* Per service id: its workers' preferred time together. */
-static struct pref_budget svc_budget[OSNIC_MAX_SERVICES];
+static struct pref_budget svc_budget[SVC_SLOTS];
 
 /* The largest virtual time of any task that started running. */
 static u64 vtime_now;
@@ -325,7 +334,7 @@ static __always_inline struct pref_budget *svc_budget_of(__u32 svc_id)
 {
 	if (!svc_id || svc_id >= OSNIC_MAX_SERVICES)
 		return NULL;
-	return &svc_budget[svc_id & (OSNIC_MAX_SERVICES - 1)];
+	return &svc_budget[svc_id & (SVC_SLOTS - 1)];
 }
 
 /*
@@ -396,11 +405,9 @@ static __always_inline struct osnic_service_val *service_of(__u32 svc_id)
 /* The svc_running slot of a service; the mask keeps the verifier convinced. */
 static __always_inline __s32 *svc_running_slot(__u32 svc_id)
 {
-	_Static_assert((OSNIC_MAX_SERVICES & (OSNIC_MAX_SERVICES - 1)) == 0,
-		       "OSNIC_MAX_SERVICES must be a power of 2");
 	if (!svc_id || svc_id >= OSNIC_MAX_SERVICES)
 		return NULL;
-	return &svc_running[svc_id & (OSNIC_MAX_SERVICES - 1)];
+	return &svc_running[svc_id & (SVC_SLOTS - 1)];
 }
 
 static __always_inline s32 svc_running_now(__u32 svc_id)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * osnicctl service: the RPC services registered with osnicd (program,
- * version, port, procedures, ring depth, workers and owner), one row each;
+ * version, port, procedures, ring depth and the ring size it gives, workers
+ * and owner), one row each;
  * a user sees its own, an admin all. "service del ID" removes one.
  */
 #include <errno.h>
@@ -19,6 +20,7 @@ static void service_row(const struct osnic_ctl_service_info *s)
 	out_uint("port", "PORT", s->svc.port);
 	out_procs("procs", "PROCS", s->svc.procs);
 	out_uint("depth_lines", "DEPTH", s->svc.depth_lines);
+	out_uint("ring_bytes", "RING_BYTES", s->ring_bytes);
 	out_hex("flags", "FLAGS", s->svc.flags);
 	out_uint("workers", "WORKERS", s->nworkers);
 	out_uint("app_id", "APP", s->app_id);

@@ -40,7 +40,7 @@ static int stats_show(int argc, char **argv)
 	for (i = 1; i < OSNIC_MAX_SERVICES; i++) {
 		const struct osnic_svc_stats *s = &st.svc[i];
 
-		if (!(st.svc_present & (1ULL << i)))
+		if (!osnic_ctl_stats_has_service(&st, i))
 			continue;
 		out_row_begin();
 		out_uint("id", "ID", i);

@@ -21,6 +21,7 @@ static void worker_row(const struct osnic_ctl_worker_info *w)
 									     OSNIC_WS_UNKNOWN));
 	out_uint("cpu", "CPU", w->cpu);
 	out_str("ring", "RING", w->ring_path);
+	out_uint("ring_bytes", "RING_BYTES", w->ring_bytes);
 	out_row_end();
 }
 

@@ -76,6 +76,7 @@ void adopt_state(struct osnicd *d, bool owners_reused)
 			uint32_t wid = sv.workers[i];
 			struct osnic_worker_val wv;
 			char path[128];
+			int64_t ring;
 
 			if (!wid || wid >= OSNIC_MAX_WORKERS ||
 			    bpf_map_lookup_elem(w_fd, &wid, &wv) || wv.service_id != sid ||
@@ -83,6 +84,10 @@ void adopt_state(struct osnicd *d, bool owners_reused)
 			    osnic_xdp_ring_path(wid, path, sizeof(path)) || access(path, F_OK) ||
 			    reg_worker_adopt(&d->reg, wid, &wv, NULL))
 				continue;
+			/* Its ring as it is (an earlier osnicd may have sized it otherwise). */
+			ring = osnic_xdp_ring_size(wid);
+			if (ring > 0)
+				d->reg.workers[wid].ring_bytes = ring;
 			/* Gone since: main.c's first look in /proc removes it. */
 			worker_watch(d, wid);
 			nw++;

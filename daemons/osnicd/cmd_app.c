@@ -339,6 +339,7 @@ static int put_service(struct osnicd *d, struct request *rq, uint32_t id)
 	put_u32(d, nlh, OSNIC_A_DEPTH, s->val.depth_lines);
 	put_u32(d, nlh, OSNIC_A_FLAGS, s->val.flags);
 	put_u32(d, nlh, OSNIC_A_NWORKERS, s->val.nworkers);
+	put_u32(d, nlh, OSNIC_A_RING_BYTES, reg_ring_bytes(&d->reg, id));
 	reply_end(d, rq);
 	return 0;
 }
@@ -409,7 +410,8 @@ int do_worker_add(struct osnicd *d, struct request *rq)
 		osnic_nl_ext_set(&rq->ext, err, rq->nlh, rq->m->tb[OSNIC_A_TID], 0, "no thread %u",
 				 tid);
 	if (!err) {
-		err = osnic_xdp_ring_create(d->xdp, id, app->uid, app->gid, path, sizeof(path));
+		err = osnic_xdp_ring_create(d->xdp, id, d->reg.workers[id].ring_bytes, app->uid,
+					    app->gid, path, sizeof(path));
 		if (err)
 			osnic_nl_ext_set(&rq->ext, err, NULL, NULL, 0, "creating the ring: %s",
 					 strerror(-err));
@@ -426,11 +428,13 @@ int do_worker_add(struct osnicd *d, struct request *rq)
 		sync_maps(d, &chg);	/* also removes the ring and the pidfd */
 		return err;
 	}
-	pr_info("worker %u: thread %u for service %u, ring %s", id, tid, sid, path);
+	pr_info("worker %u: thread %u for service %u, ring %s (%u KiB)", id, tid, sid, path,
+		d->reg.workers[id].ring_bytes >> 10);
 	nlh = reply_begin(d, rq, false);
 	put_u32(d, nlh, OSNIC_A_WORKER_ID, id);
 	put_u32(d, nlh, OSNIC_A_GENERATION, d->reg.workers[id].val.generation);
 	put_str(d, nlh, OSNIC_A_RING_PATH, path);
+	put_u32(d, nlh, OSNIC_A_RING_BYTES, d->reg.workers[id].ring_bytes);
 	reply_end(d, rq);
 	return 0;
 }
@@ -478,6 +482,7 @@ int do_worker_dump(struct osnicd *d, struct request *rq)
 		put_u32(d, nlh, OSNIC_A_UID, w->val.owner_uid);
 		put_u32(d, nlh, OSNIC_A_GENERATION, w->val.generation);
 		put_str(d, nlh, OSNIC_A_RING_PATH, path);
+		put_u32(d, nlh, OSNIC_A_RING_BYTES, w->ring_bytes);
 		if (!bpf_map_lookup_elem(map_fd(d, OSNIC_MAP_WORKER_SCHED), &id, &ws)) {
 			put_u32(d, nlh, OSNIC_A_WORKER_STATE, ws.state);
 			put_u32(d, nlh, OSNIC_A_WORKER_CPU, ws.cpu);

@@ -141,10 +141,13 @@ int main(int argc, char **argv)
 		.ring_mb = REG_QUOTA_RING_MB,
 	};
 	unsigned long depth = REG_DEFAULT_DEPTH, linger = DEFAULT_LINGER_S;
-	/* signals, netlink, address changes, then the application and thread pidfds */
-	struct pollfd pfd[3 + REG_MAX_APPS + OSNIC_MAX_WORKERS];
-	struct reg_app *pfd_app[3 + REG_MAX_APPS + OSNIC_MAX_WORKERS];
-	uint32_t pfd_worker[3 + REG_MAX_APPS + OSNIC_MAX_WORKERS];
+	/*
+	 * Signals, netlink, address changes, then the application and thread
+	 * pidfds; static, as they are large for a stack (tens of KiB).
+	 */
+	static struct pollfd pfd[3 + REG_MAX_APPS + OSNIC_MAX_WORKERS];
+	static struct reg_app *pfd_app[3 + REG_MAX_APPS + OSNIC_MAX_WORKERS];
+	static uint32_t pfd_worker[3 + REG_MAX_APPS + OSNIC_MAX_WORKERS];
 	bool cleanup = false, owners_reused = false, running = true;
 	sigset_t sigs;
 	int err, opt, i;
@@ -230,6 +233,7 @@ int main(int argc, char **argv)
 	d->owners_fd = -1;
 	d->sigfd = -1;
 	reg_init(&d->reg, depth, unpriv_port_start());
+	d->reg.page_size = sysconf(_SC_PAGESIZE);
 	d->reg.quota = quota;
 	for (i = 0; i < REG_MAX_APPS; i++)
 		d->reg.apps[i].pidfd = -1;

@@ -116,7 +116,7 @@ int sync_maps(struct osnicd *d, const struct reg_changes *chg)
 		err = map_put(d, OSNIC_MAP_WORKER_TIDS, &w->tid, &id) ?: err;
 	}
 	for (id = 1; id < OSNIC_MAX_SERVICES; id++) {
-		if (!(chg->services & (1ULL << id)))
+		if (!reg_changes_service(chg, id))
 			continue;
 		err = map_put(d, OSNIC_MAP_SERVICES, &id, &d->reg.services[id].val) ?: err;
 		if (!reg_service_used(&d->reg, id))
@@ -230,9 +230,11 @@ static bool prog_vers_wanted(struct osnicd *d, const void *key)
 /* Make every map say exactly what the registry says (at start). */
 int sync_all(struct osnicd *d)
 {
-	struct reg_changes chg = { .services = ~1ULL };
+	struct reg_changes chg = { 0 };
 	uint32_t id;
 
+	memset(chg.services, 0xff, sizeof(chg.services));
+	chg.services[0] &= ~1ULL;
 	memset(chg.workers, 0xff, sizeof(chg.workers));
 	chg.workers[0] &= ~1ULL;
 	prune_hash(d, OSNIC_MAP_LISTEN, listen_wanted);

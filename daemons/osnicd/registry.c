@@ -36,6 +36,7 @@ void reg_init(struct registry *r, uint32_t default_depth, uint32_t unpriv_port_s
 	memset(r, 0, sizeof(*r));
 	r->default_depth = default_depth ? default_depth : REG_DEFAULT_DEPTH;
 	r->unpriv_port_start = unpriv_port_start;
+	r->page_size = OSNIC_RING_MIN_BYTES;
 	r->quota = (struct reg_quota){
 		.apps = REG_QUOTA_APPS,
 		.services = REG_QUOTA_SERVICES,
@@ -57,7 +58,7 @@ static uint64_t quota_ring_bytes(const struct registry *r)
 static void chg_service(struct reg_changes *chg, uint32_t id)
 {
 	if (chg)
-		chg->services |= 1ULL << id;
+		chg->services[id / 64] |= 1ULL << (id % 64);
 }
 
 static void chg_worker(struct reg_changes *chg, uint32_t id)
@@ -318,6 +319,7 @@ static void worker_free(struct registry *r, uint32_t worker_id, struct reg_chang
 	w->val.service_id = 0;
 	w->val.tid = 0;
 	w->val.owner_uid = 0;
+	w->ring_bytes = 0;
 	chg_worker(chg, worker_id);
 }
 
@@ -397,6 +399,7 @@ static void worker_bind(struct registry *r, uint32_t id, uint32_t app_id, uint32
 	w->val.service_id = service_id;
 	w->val.tid = tid;
 	w->val.owner_uid = app ? app->uid : 0;
+	w->ring_bytes = reg_ring_bytes(r, service_id);
 	s->val.workers[s->val.nworkers++] = id;
 	chg_worker(chg, id);
 	chg_service(chg, service_id);
@@ -435,12 +438,12 @@ int reg_worker_add(struct registry *r, uint32_t app_id, uint32_t service_id, uin
 			return reg_err(ext, -EDQUOT, 0,
 				       "uid %u has %u workers: quota workers=%u (osnicd --quota-workers)",
 				       uid, u.workers, r->quota.workers);
-		if (u.ring_bytes + REG_RING_BYTES > quota_ring_bytes(r))
+		if (u.ring_bytes + reg_ring_bytes(r, service_id) > quota_ring_bytes(r))
 			return reg_err(ext, -EDQUOT, 0,
 				       "uid %u has %llu KiB of rings, a ring is %u KiB more: "
 				       "quota ring_mb=%u (osnicd --quota-ring-mb)",
 				       uid, (unsigned long long)u.ring_bytes >> 10,
-				       REG_RING_BYTES >> 10, r->quota.ring_mb);
+				       reg_ring_bytes(r, service_id) >> 10, r->quota.ring_mb);
 	}
 	for (id = 1; id < OSNIC_MAX_WORKERS; id++)
 		if (!r->workers[id].val.service_id)
@@ -503,9 +506,12 @@ void reg_usage(const struct registry *r, uint32_t uid, struct reg_usage *u)
 	}
 	for (i = 0; i < r->nlinger; i++)
 		u->lingering += r->linger[i].uid == uid;
-	for (i = 1; i < OSNIC_MAX_WORKERS; i++)
-		u->workers += r->workers[i].val.service_id && r->workers[i].val.owner_uid == uid;
-	u->ring_bytes = (uint64_t)u->workers * REG_RING_BYTES;
+	for (i = 1; i < OSNIC_MAX_WORKERS; i++) {
+		if (!r->workers[i].val.service_id || r->workers[i].val.owner_uid != uid)
+			continue;
+		u->workers++;
+		u->ring_bytes += r->workers[i].ring_bytes;
+	}
 }
 
 int reg_linger_find(const struct registry *r, uint32_t port)

@@ -24,7 +24,7 @@
 #include <osnic/nl.h>
 
 #define REG_MAX_APPS		256
-#define REG_DEFAULT_DEPTH	1024	/* lines: 64 KiB, a quarter of the ring */
+#define REG_DEFAULT_DEPTH	1024	/* lines: a ring of 64 KiB */
 #define REG_MIN_DEPTH		OSNIC_REC_MAX_LINES	/* the largest record must fit */
 #define REG_MAX_DEPTH		(OSNIC_RING_BYTES / OSNIC_LINE)
 #define REG_SVC_FLAGS		(OSNIC_SVC_F_SYSTEM_ERR_ON_FULL | OSNIC_SVC_F_ALL_PROCS) /* known flags */
@@ -32,19 +32,19 @@
 #define REG_UNLIMITED		UINT32_MAX	/* a quota that does not limit */
 
 /*
- * Per-uid quotas (uid 0 is exempt). The defaults let one user take a
- * quarter of a table at most, or a sixteenth of the applications, so that
- * a few users cannot keep root from registering: services 16 of the 63
- * service ids (and of the 64 entries of osnic_listen, which lingering ports
- * share), workers 64 of the 255 worker ids, rings 16 MiB (64 rings of
- * OSNIC_RING_BYTES, a quarter of the 64 MiB all worker ids would pin) and
- * applications 16 of REG_MAX_APPS.
+ * Per-uid quotas (uid 0 is exempt). The defaults let one user take a small
+ * part of a table, so that a few users cannot keep root from registering:
+ * services 16 of the 1,024 service ids (and of the entries of osnic_listen,
+ * which lingering ports share), workers 64 of the 4,096 worker ids, rings
+ * 16 MiB (counted at their real size, reg_ring_bytes(): 256 rings of the
+ * default depth, 64 of the deepest) and applications 16 of REG_MAX_APPS.
  */
 #define REG_QUOTA_APPS		16
 #define REG_QUOTA_SERVICES	16
 #define REG_QUOTA_WORKERS	64
 #define REG_QUOTA_RING_MB	16
-#define REG_RING_BYTES		OSNIC_RING_BYTES	/* what one worker's ring costs */
+/* Words of a bitmap of n bits. */
+#define REG_BITMAP_WORDS(n)	(((n) + 63) / 64)
 
 struct reg_app {
 	uint32_t id;		/* 0: slot free */
@@ -63,6 +63,7 @@ struct reg_service {
 
 struct reg_worker {
 	uint32_t app_id;
+	uint32_t ring_bytes;	/* the size of its ring (quota.ring_mb counts it) */
 	struct osnic_worker_val val;	/* val.service_id 0: id free */
 };
 
@@ -98,6 +99,7 @@ struct registry {
 	struct reg_worker workers[OSNIC_MAX_WORKERS];
 	uint32_t default_depth;
 	uint32_t unpriv_port_start;	/* ports below need may_bind_privileged */
+	uint32_t page_size;	/* the smallest ring (reg_init: OSNIC_RING_MIN_BYTES) */
 	struct reg_quota quota;
 	bool quota_off;		/* while re-adopting at start */
 	unsigned int nlinger;
@@ -105,8 +107,8 @@ struct registry {
 };
 
 struct reg_changes {
-	uint64_t services;		/* bit n: service n changed */
-	uint64_t workers[OSNIC_MAX_WORKERS / 64];	/* bit n: worker n changed */
+	uint64_t services[REG_BITMAP_WORDS(OSNIC_MAX_SERVICES)];	/* bit n: service n changed */
+	uint64_t workers[REG_BITMAP_WORDS(OSNIC_MAX_WORKERS)];	/* bit n: worker n changed */
 	unsigned int nkeys;
 	struct osnic_svc_key keys[OSNIC_MAX_SERVICES];	/* keys added or removed */
 	uint32_t key_uids[OSNIC_MAX_SERVICES];	/* uid of the service of each key */
@@ -189,9 +191,20 @@ static inline bool reg_worker_used(const struct registry *r, uint32_t id)
 	return id && id < OSNIC_MAX_WORKERS && r->workers[id].val.service_id;
 }
 
+static inline bool reg_changes_service(const struct reg_changes *chg, uint32_t id)
+{
+	return chg->services[id / 64] & (1ULL << (id % 64));
+}
+
 static inline bool reg_changes_worker(const struct reg_changes *chg, uint32_t id)
 {
 	return chg->workers[id / 64] & (1ULL << (id % 64));
+}
+
+/* The bytes of the ring a new worker of the service gets. */
+static inline uint32_t reg_ring_bytes(const struct registry *r, uint32_t service_id)
+{
+	return osnic_ring_bytes(r->services[service_id].val.depth_lines, r->page_size);
 }
 
 /* ---- quotas and lingering ports ---------------------------------------------- */

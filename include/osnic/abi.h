@@ -28,21 +28,29 @@
 #define OSNIC_PID_FILE_FMT OSNIC_RUN_DIR "/osnicd-net%llu.pid"	/* "PID STARTTIME\n" */
 
 /* ---- limits ---------------------------------------------------------------- */
-#define OSNIC_MAX_SERVICES	64	/* service ids 1..63; 0 means none */
-#define OSNIC_MAX_WORKERS	256	/* worker ids 1..255; 0 means none */
+/*
+ * The id tables are sized to hold id 0 (none) too: OSNIC_MAX_SERVICES and
+ * OSNIC_MAX_WORKERS are the entries of the maps indexed by id, and an id is
+ * valid when 0 < id < that.
+ */
+#define OSNIC_MAX_SERVICES	1025	/* service ids 1..1024; 0 means none */
+#define OSNIC_MAX_WORKERS	4097	/* worker ids 1..4096; 0 means none */
 #define OSNIC_MAX_SVC_WORKERS	16	/* workers one service steers among */
 #define OSNIC_MAX_PROCS		64	/* procedures 0..63 (a bit each) */
 #define OSNIC_LINE		64	/* one ring line: a cache line */
 #define OSNIC_MAX_LOCAL_ADDRS	4096	/* entries of osnic_local_addrs */
 
 /*
- * Each worker's ring is a BPF ring buffer of OSNIC_RING_BYTES (a power of 2,
- * a multiple of the page size). The kernel prefixes every record with an
+ * Each worker's ring is a BPF ring buffer sized by its service's depth: the
+ * smallest power of 2 that holds depth_lines lines and a page (the kernel's
+ * rule for a ring buffer), OSNIC_RING_BYTES at most (the deepest service,
+ * and the template osnic_rings is declared with). The kernel prefixes every record with an
  * 8-byte header; records are sized OSNIC_LINE * n - 8 so that header plus
  * record fill whole lines and every record starts on a line boundary. Line 0
  * is the header and the call descriptor; the XDR arguments start on line 1.
  */
 #define OSNIC_RING_BYTES	(256 * 1024)
+#define OSNIC_RING_MIN_BYTES	4096	/* the smallest page: the smallest ring */
 #define OSNIC_RINGBUF_HDR	8
 #define OSNIC_REC_SIZE(lines)	((lines) * OSNIC_LINE - OSNIC_RINGBUF_HDR)
 #define OSNIC_ARGS_OFF		(OSNIC_LINE - OSNIC_RINGBUF_HDR)	/* 56 */
@@ -66,10 +74,28 @@
 	_Static_assert((n) >= 2 && (n) <= OSNIC_REC_MAX_LINES &&                            \
 			       (OSNIC_REC_SIZE(n) + OSNIC_RINGBUF_HDR) % OSNIC_LINE == 0 && \
 			       OSNIC_REC_SIZE(n) % 8 == 0 &&                                \
-			       OSNIC_REC_SIZE(n) + OSNIC_RINGBUF_HDR <= OSNIC_RING_BYTES,    \
+			       OSNIC_REC_SIZE(n) + OSNIC_RINGBUF_HDR <= OSNIC_RING_MIN_BYTES, \
 		       "record size class " #n " breaks a ring invariant");
 OSNIC_REC_CLASS_LIST(OSNIC__REC_CLASS_CHECK)
 #undef OSNIC__REC_CLASS_CHECK
+
+/*
+ * The bytes of the ring of a worker of a service depth_lines deep, on a
+ * machine with pages of page_size (a power of 2): the smallest power of 2
+ * that is at least both. XDP stops choosing a worker at the depth; the
+ * kernel keeps a ring a byte short of full, so where the depth is the
+ * ring's whole size, the ring refuses the call that would fill it first.
+ */
+static inline __u32 osnic_ring_bytes(__u32 depth_lines, __u32 page_size)
+{
+	__u32 want = depth_lines * OSNIC_LINE, bytes = page_size ? page_size : OSNIC_RING_MIN_BYTES;
+
+	if (depth_lines > OSNIC_RING_BYTES / OSNIC_LINE)
+		want = OSNIC_RING_BYTES;
+	while (bytes < want)
+		bytes <<= 1;
+	return bytes;
+}
 
 /* Strictly ascending, so the first class that holds a call is the smallest: */
 #define OSNIC__REC_CLASS_ASC(n) < (n) && (n)
@@ -183,8 +209,10 @@ struct osnic_worker_val {
 };
 
 /*
- * osnic_rings: ARRAY_OF_MAPS [OSNIC_MAX_WORKERS] of RINGBUF maps of
- * OSNIC_RING_BYTES, indexed by worker id. Each inner ring is pinned as
+ * osnic_rings: ARRAY_OF_MAPS [OSNIC_MAX_WORKERS] of RINGBUF maps, indexed
+ * by worker id, each of osnic_ring_bytes(its service's depth_lines) (the
+ * kernel compares an inner ring's type and flags with the template's, not
+ * its size). Each inner ring is pinned as
  * OSNIC_RING_DIR/ring_<id> (bpffs refuses dots in names), owned by the
  * application's uid, mode 0600.
  */

@@ -75,6 +75,7 @@ struct osnic_ctl_service_info {
 	uint32_t uid;
 	uint32_t nworkers;
 	struct osnic_ctl_service svc;	/* depth_lines: the effective depth */
+	uint32_t ring_bytes;	/* the ring of each of its workers; 0: osnicd did not say */
 };
 
 struct osnic_ctl_worker_info {
@@ -90,6 +91,7 @@ struct osnic_ctl_worker_info {
 	int has_sched;
 	uint32_t state;		/* enum osnic_worker_state */
 	uint32_t cpu;
+	uint32_t ring_bytes;	/* the size of its ring; 0: osnicd did not say */
 };
 
 struct osnic_ctl_iface {
@@ -101,11 +103,17 @@ struct osnic_ctl_iface {
 
 struct osnic_ctl_stats {
 	uint64_t rx[OSNIC_RX__MAX];	/* enum osnic_rx_counter, summed over CPUs */
-	uint64_t svc_present;		/* bit n: svc[n] is a registered service */
+	/* bit n % 64 of word n / 64: svc[n] is a registered service */
+	uint64_t svc_present[(OSNIC_MAX_SERVICES + 63) / 64];
 	struct osnic_svc_stats svc[OSNIC_MAX_SERVICES];
 	uint32_t worker_service[OSNIC_MAX_WORKERS];	/* 0: no such worker */
 	struct osnic_worker_stats worker[OSNIC_MAX_WORKERS];
 };
+
+static inline int osnic_ctl_stats_has_service(const struct osnic_ctl_stats *st, uint32_t id)
+{
+	return id < OSNIC_MAX_SERVICES && (st->svc_present[id / 64] >> (id % 64)) & 1;
+}
 
 struct osnic_ctl_daemon_info {
 	char version[64];

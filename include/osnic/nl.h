@@ -176,6 +176,8 @@ enum osnic_nl_attr {
 	OSNIC_A_SCHED_RELOAD_IN,	/* u32: ms until the next reload (absent: none planned) */
 	OSNIC_A_SCHED_GAVE_UP,		/* u8: 1 if osnicd stopped reloading (too many errors);
 					 * until SCHED_SET enables it */
+	OSNIC_A_RING_BYTES,		/* u32: the size of a worker's ring (of a new one, for a
+					 * service) */
 	__OSNIC_A_MAX,
 };
 #define OSNIC_A_MAX (__OSNIC_A_MAX - 1)

@@ -296,3 +296,56 @@ static int h_add(const struct osnic_call *call, struct xdr_dec *args, struct xdr
 		return OSNIC_RPC_GARBAGE_ARGS;
 	return xdr_enc_hyper(res, x + y + call->uid + call->gid) ? OSNIC_RPC_SYSTEM_ERR : OSNIC_RPC_SUCCESS;
 }
+
+/*
+ * A ring of one page, as osnicd makes for a shallow service: the consumer
+ * maps it at the size the kernel reports and reads it round and round,
+ * largest records included.
+ */
+static void setup_page_ring(void)
+{
+	skel = ring_writer__open();
+	cr_assert_not_null(skel, "opening ring_writer failed: %s", strerror(errno));
+	cr_assert_eq(bpf_map__set_max_entries(skel->maps.ring, OSNIC_RING_MIN_BYTES), 0);
+	cr_assert_eq(ring_writer__load(skel), 0, "loading ring_writer failed (root?): %s",
+		     strerror(errno));
+	cr_assert_eq(osnic_ring_map(&ring, bpf_map__fd(skel->maps.ring)), 0);
+}
+
+Test(ring_small, page_ring_maps_at_its_size_and_wraps, .init = setup_page_ring,
+     .fini = teardown)
+{
+	const uint32_t classes[] = { 24, 2, 8, 24, 4, 16, 24 };
+	uint32_t next_write = 0, next_read = 0, len, round;
+	const struct osnic_call_desc *d;
+	const void *rec;
+
+	cr_assert_eq(ring.mask + 1, OSNIC_RING_MIN_BYTES, "mapped at the ring's own size");
+	/* Two 24-line records fit a page (with the kernel's byte to spare), not three. */
+	cr_assert_eq(write_simple(24, next_write++), 0);
+	cr_assert_eq(write_simple(24, next_write++), 0);
+	cr_assert_eq(write_simple(24, next_write), -ENOSPC);
+	cr_assert_eq(osnic_ring_backlog(&ring), 2 * 24 * OSNIC_LINE);
+	for (round = 0; round < 64; round++) {
+		uint32_t lines = classes[round % (sizeof(classes) / sizeof(classes[0]))];
+
+		cr_assert_eq(osnic_ring_next(&ring, &rec, &len), 1, "round %u", round);
+		d = rec;
+		cr_assert_eq(ntohl(d->xid), next_read, "round %u", round);
+		cr_assert_eq(len, OSNIC_REC_SIZE(d->lines));
+		next_read++;
+		osnic_ring_release(&ring);
+		/* One out, one in: a record of each class goes across the end. */
+		cr_assert_eq(write_simple(lines, next_write), 0, "round %u: %u lines", round,
+			     lines);
+		next_write++;
+	}
+	while (osnic_ring_next(&ring, &rec, &len) == 1) {
+		d = rec;
+		cr_assert_eq(ntohl(d->xid), next_read++);
+	}
+	cr_assert_eq(next_read, next_write);
+	cr_assert_gt(*ring.consumer_pos, 8UL * OSNIC_RING_MIN_BYTES, "the ring went round");
+	osnic_ring_release(&ring);
+	cr_assert(osnic_ring_idle(&ring));
+}

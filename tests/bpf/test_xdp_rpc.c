@@ -1058,3 +1058,114 @@ Test(xdp_all_procs, credentials_but_auth_none_pass, .init = setup, .fini = teard
 	cr_assert_eq(rx_count(OSNIC_RX_RPC_AUTH_ERROR), 1);
 	cr_assert_eq(rx_count(OSNIC_RX_RPC_BAD_AUTH), 1);
 }
+
+/* ---- the limits at their maxima -------------------------------------------------- */
+
+/* Give worker id a ring of its own of the given size (before put_worker()). */
+static void put_ring(uint32_t id, uint32_t bytes)
+{
+	cr_assert_eq(ring_fds[id], 0, "worker %u has a ring already", id);
+	ring_fds[id] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, bytes, NULL);
+	cr_assert_gt(ring_fds[id], 0, "creating a ring of %u bytes: %s", bytes, strerror(errno));
+	map_put(skel->maps.osnic_rings, &id, sizeof(id), &ring_fds[id], sizeof(ring_fds[id]));
+}
+
+/* The highest service id and the highest worker id take a call like the lowest. */
+Test(xdp_limits, highest_service_and_worker_ids_deliver, .init = setup, .fini = teardown)
+{
+	const uint32_t sid = OSNIC_MAX_SERVICES - 1, wid = OSNIC_MAX_WORKERS - 1;
+	struct rpc_spec r = { CALL(2, 1), .args_len = 16 };
+	struct pkt_spec s = { UDP4 };
+	struct ring_read rr;
+	uint64_t t0, t1;
+
+	cr_assert_geq(sid, 1024, "at least 1,024 service ids");
+	cr_assert_geq(wid, 4096, "at least 4,096 worker ids");
+	/* Version 2 now maps to the last service id, whose only worker is the last. */
+	put_service(sid, 2, PROCS_V2, DEPTH_LINES, 0, 1, &wid);
+	put_worker(wid, sid, OSNIC_WS_SLEEPING, TEST_CPU);
+	t0 = now_ns();
+	cr_assert_eq(send_call(&r, NULL, NULL), XDP_DROP);
+	t1 = now_ns();
+	cr_assert_eq(ring_drain(wid, &rr), 1, "the call is in worker %u's ring", wid);
+	check_delivery("highest ids", &s, &r, sid, &rr, t0, t1);
+	cr_assert_eq(ring_drain(1, &rr), 0, "worker 1 (of service 1) got nothing");
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 1);
+	cr_assert_eq(svc_stats_sum(sid).delivered, 1);
+	cr_assert_eq(svc_stats_sum(SVC_V2).calls, 0);
+	cr_assert_eq(worker_stats_sum(wid).delivered, 1);
+}
+
+/* An id past the maxima has no slot in the maps osnicd writes. */
+Test(xdp_limits, ids_past_the_maxima_have_no_slot, .init = setup, .fini = teardown)
+{
+	struct osnic_service_val svc = { .prog = PROG, .vers = 2, .port = SVC_PORT };
+	struct osnic_worker_val w = { .service_id = 1, .tid = 1 };
+	uint32_t sid = OSNIC_MAX_SERVICES, wid = OSNIC_MAX_WORKERS;
+
+	cr_assert_neq(bpf_map__update_elem(skel->maps.osnic_services, &sid, sizeof(sid), &svc,
+					   sizeof(svc), BPF_ANY), 0);
+	cr_assert_neq(bpf_map__update_elem(skel->maps.osnic_workers, &wid, sizeof(wid), &w,
+					   sizeof(w), BPF_ANY), 0);
+	cr_assert_eq(bpf_map__max_entries(skel->maps.osnic_rings), OSNIC_MAX_WORKERS);
+	cr_assert_eq(bpf_map__max_entries(skel->maps.osnic_worker_stats), OSNIC_MAX_WORKERS);
+	cr_assert_eq(bpf_map__max_entries(skel->maps.osnic_svc_stats), OSNIC_MAX_SERVICES);
+}
+
+/*
+ * A shallow service's workers get rings sized by its depth (as osnicd
+ * makes them), smaller than the template of osnic_rings: the kernel takes
+ * them into the array, XDP fills one up to the depth and then counts the
+ * service full. A worker is chosen while it holds less than the depth, and
+ * the kernel keeps a ring at least a byte short of full: the calls that
+ * fit are the fewer of those two limits.
+ */
+static void small_ring_fill(uint32_t depth, size_t args_len, unsigned int lines, int want)
+{
+	const uint32_t bytes = osnic_ring_bytes(depth, sysconf(_SC_PAGESIZE));
+	const int by_depth = depth / lines + (depth % lines != 0);
+	const int by_ring = (bytes - 1) / (lines * OSNIC_LINE);
+	const int fit = by_depth < by_ring ? by_depth : by_ring, runs = fit + 5;
+	struct rpc_spec r = { CALL(2, 1), .args_len = args_len };
+	struct pkt_spec s = { UDP4 };
+	uint8_t frame[PKT_MAX];
+	struct ring_read rr;
+	size_t len;
+
+	cr_assert_eq(rec_lines(args_len), lines);
+	if (sysconf(_SC_PAGESIZE) == 4096)
+		cr_assert_eq(fit, want, "the test's own arithmetic");
+	cr_assert_lt(bytes, OSNIC_RING_BYTES, "a ring smaller than the template");
+	put_ring(2, bytes);
+	put_service(SVC_V2, 2, PROCS_V2, depth, 0, 1, (uint32_t[]){ 2 });
+	put_worker(2, SVC_V2, OSNIC_WS_SLEEPING, TEST_CPU);
+	len = pkt_build_rpc(&s, &r, frame, sizeof(frame));
+	cr_assert_eq(run_xdp_repeat("small ring", frame, len, NULL, NULL, runs), XDP_DROP);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), fit, "depth %u: %d calls of %u lines",
+		     depth, fit, lines);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_RING_FULL), runs - fit);
+	cr_assert_eq(ring_drain(2, &rr), fit);
+	cr_assert_eq(rr.rec[0].size, OSNIC_REC_SIZE(lines));
+	/* Drained, it takes calls again. */
+	cr_assert_eq(send_call(&r, NULL, NULL), XDP_DROP);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), fit + 1);
+	cr_assert_eq(ring_drain(2, &rr), 1);
+}
+
+Test(xdp_limits, page_ring_takes_its_depth_of_small_calls, .init = setup, .fini = teardown)
+{
+	/* 64 lines: a 4 KiB ring (a page), 31 calls of 2 lines (the 32nd would fill it). */
+	small_ring_fill(64, 16, 2, 31);
+}
+
+Test(xdp_limits, page_ring_holds_the_largest_record, .init = setup, .fini = teardown)
+{
+	/* The smallest depth osnicd takes (24 lines) still holds a 24-line call. */
+	small_ring_fill(OSNIC_REC_MAX_LINES, OSNIC_MAX_INLINE_ARGS, OSNIC_REC_MAX_LINES, 1);
+}
+
+Test(xdp_limits, ring_between_sizes_takes_its_depth, .init = setup, .fini = teardown)
+{
+	/* 200 lines: a 16 KiB ring; 25 calls of 8 lines reach the depth. */
+	small_ring_fill(200, 300, 8, 25);
+}

@@ -238,6 +238,10 @@ if [ "${1:-}" = --inner ]; then
 		svc=$(ctl -j service list)
 		check "service list shows both services" json_ok \
 			'sorted(s["port"] for s in d) == [5000, 6000] and all(s["workers"] == 1 for s in d)' <<<"$svc"
+		check "service and worker lists give the ring of the default depth, 64 KiB" json_ok \
+			'all(s["ring_bytes"] == 65536 and s["depth_lines"] == 1024 for s in d["s"]) and len(d["w"]) == 2 and all(w["ring_bytes"] == 65536 for w in d["w"])' \
+			<<<"{\"s\": $svc, \"w\": $(ctl -j worker list)}"
+		check "the worker list shows RING_BYTES" grep -q RING_BYTES <<<"$(ctl worker list)"
 		uring=$(sed -n 's/.*ring=\([^ ]*\).*/\1/p' "$tmp/user.out" | head -1)
 		rring=$(sed -n 's/.*ring=\([^ ]*\).*/\1/p' "$tmp/root.out" | head -1)
 		check "the user's ring is pinned as uid $TEST_UID, mode 600" \
@@ -246,6 +250,14 @@ if [ "${1:-}" = --inner ]; then
 		check "another user cannot open root's ring (EACCES)" grep -q '^err EACCES' \
 			<<<"$(as_user "$APP" open "$rring")"
 		check "root can" grep -q '^ok opened' <<<"$("$APP" open "$rring")"
+		check "the pinned ring is 64 KiB, as osnicd said" json_ok \
+			'd["max_entries"] == 65536 and d["type"] == "ringbuf"' \
+			<<<"$(bpftool -j map show pinned "$rring")"
+		msg=$(ctl service del 1025 2>&1)
+		check "service del of id 1025 (past the highest, 1024) is refused" \
+			grep -q 'no service 1025' <<<"$msg"
+		msg=$(ctl service del 1024 2>&1)
+		check "... as is 1024, the highest, while unused" grep -q 'no service 1024' <<<"$msg"
 		check "osnic_listen holds both ports" json_ok \
 			'sorted(e["formatted"]["key"] for e in d) == [5000, 6000]' \
 			<<<"$(bpftool -j map dump pinned $PIN/osnic_listen)"

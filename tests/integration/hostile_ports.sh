@@ -245,9 +245,9 @@ check_out "root's service answers (NULLPROC)" '^SUCCESS$' rpc_stat 7040 0
 check "root's echo server on 7001 still answers" echo_answers 7001
 kill_app "$app_pid"
 
-say "osnicd again, with --quota-ring-mb 1 (four rings of 256 KiB) and no worker quota"
+say "osnicd again, with --quota-ring-mb 1 and no worker quota; --depth 4096: rings of 256 KiB, four fit"
 stop_osnic
-if ! start_osnic --quota-ring-mb 1 --quota workers=unlimited; then
+if ! start_osnic --depth 4096 --quota-ring-mb 1 --quota workers=unlimited; then
 	fail "osnicd restarts"
 	finish
 	exit 1

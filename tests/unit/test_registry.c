@@ -65,6 +65,30 @@ static uint32_t svc(uint32_t app_id, uint32_t port, uint32_t prog, uint32_t vers
 	return id;
 }
 
+/* A service depth lines deep. */
+static uint32_t svc_depth(uint32_t app_id, uint32_t port, uint32_t depth)
+{
+	struct reg_service_req req = { .prog = 1, .vers = 1, .port = port, .procs = 0xf,
+				       .depth_lines = depth };
+	struct osnic_nl_ext ext = { 0 };
+	struct reg_changes c = { 0 };
+	uint32_t id = 0;
+
+	cr_assert_eq(reg_service_add(&reg, app_id, &req, &id, &c, &ext), 0,
+		     "service of depth %u on %u: %s", depth, port, ext.msg);
+	return id;
+}
+
+/* How many services the change set names. */
+static unsigned int chg_nservices(const struct reg_changes *chg)
+{
+	unsigned int id, n = 0;
+
+	for (id = 0; id < 64 * REG_BITMAP_WORDS(OSNIC_MAX_SERVICES); id++)
+		n += reg_changes_service(chg, id);
+	return n;
+}
+
 static uint32_t worker(uint32_t app_id, uint32_t service_id, uint32_t tid)
 {
 	struct reg_changes chg = { 0 };
@@ -113,7 +137,8 @@ Test(registry, service_ids_lowest_free_first_and_bounded)
 
 	for (i = 1; i < OSNIC_MAX_SERVICES; i++)
 		cr_assert_eq(svc(a, 5000, 100 + i, 1), i, "ids are handed out from 1");
-	cr_assert_eq(svc_add(a, 5000, 999, 1, &id, NULL, &ext), -ENOSPC);
+	cr_assert_geq(i - 1, 1024, "at least 1,024 service ids");
+	cr_assert_eq(svc_add(a, 5000, 99999, 1, &id, NULL, &ext), -ENOSPC);
 	cr_assert_eq(reg_service_del(&reg, a, 7, NULL, NULL), 0);
 	cr_assert_eq(svc(a, 5001, 1, 1), 7, "a freed id is reused");
 	cr_assert_eq(reg_nservices(&reg), OSNIC_MAX_SERVICES - 1);
@@ -310,7 +335,9 @@ Test(registry, worker_ids_run_out)
 		for (i = 0; i < OSNIC_MAX_SVC_WORKERS && n < OSNIC_MAX_WORKERS - 1; i++, n++)
 			worker(a, s, tid++);
 	}
-	s = svc(a, 9000, 1, 1);
+	cr_assert_geq(n, 4096, "at least 4,096 worker ids");
+	cr_assert(reg_worker_used(&reg, OSNIC_MAX_WORKERS - 1), "the highest id is handed out");
+	s = svc(a, 65000, 1, 1);
 	cr_assert_eq(reg_worker_add(&reg, a, s, tid, &id, NULL, &ext), -ENOSPC);
 	cr_assert_eq(reg_nworkers(&reg), OSNIC_MAX_WORKERS - 1);
 }
@@ -342,7 +369,8 @@ Test(registry, app_death_removes_everything_and_reports_it)
 	cr_assert_eq(reg.services[s3].val.nworkers, 1);
 
 	/* The change set names every id and key osnicd must rewrite. */
-	cr_assert_eq(chg.services, (1ULL << s1) | (1ULL << s2));
+	cr_assert(reg_changes_service(&chg, s1) && reg_changes_service(&chg, s2));
+	cr_assert_eq(chg_nservices(&chg), 2);
 	cr_assert(reg_changes_worker(&chg, w1) && reg_changes_worker(&chg, w2) &&
 		  reg_changes_worker(&chg, w3));
 	cr_assert(!reg_changes_worker(&chg, wb));
@@ -368,12 +396,14 @@ Test(registry, change_set_of_an_add)
 	struct osnic_nl_ext ext;
 
 	cr_assert_eq(svc_add(a, 5000, 42, 1, &s, &chg, &ext), 0);
-	cr_assert_eq(chg.services, 1ULL << s);
+	cr_assert(reg_changes_service(&chg, s));
+	cr_assert_eq(chg_nservices(&chg), 1);
 	cr_assert_eq(chg.nkeys, 1);
 	cr_assert_eq(chg.keys[0].port, 5000);
 	memset(&chg, 0, sizeof(chg));
 	cr_assert_eq(reg_worker_add(&reg, a, s, 77, &w, &chg, &ext), 0);
-	cr_assert_eq(chg.services, 1ULL << s, "the service's worker array changed");
+	cr_assert(reg_changes_service(&chg, s), "the service's worker array changed");
+	cr_assert_eq(chg_nservices(&chg), 1);
 	cr_assert(reg_changes_worker(&chg, w));
 	cr_assert_eq(chg.nkeys, 0, "no index entry changes");
 	cr_assert_eq(reg.services[s].val.workers[0], w);
@@ -468,7 +498,7 @@ Test(registry, quota_services_is_edquot_and_root_is_exempt)
 
 Test(registry, quota_workers_and_ring_memory)
 {
-	uint32_t b = app(10, UID_B, false), s, id;
+	uint32_t b = app(10, UID_B, false), s, deep, shallow, id;
 	struct reg_usage u;
 	struct osnic_nl_ext ext = { 0 };
 
@@ -481,18 +511,31 @@ Test(registry, quota_workers_and_ring_memory)
 	cr_assert(msg_has(&ext, "quota workers=3"), "%s", ext.msg);
 	reg_usage(&reg, UID_B, &u);
 	cr_assert_eq(u.workers, 3);
-	cr_assert_eq(u.ring_bytes, 3ULL * OSNIC_RING_BYTES);
+	/* Rings count at their size: the default depth's is 64 KiB. */
+	cr_assert_eq(u.ring_bytes, 3ULL * 64 * 1024);
+	cr_assert_eq(reg.workers[1].ring_bytes, 64 * 1024);
 
-	/* 1 MiB holds four rings of 256 KiB. */
+	/* 1 MiB: those 192 KiB and three rings of the deepest service (256 KiB). */
 	reg.quota.workers = REG_UNLIMITED;
 	reg.quota.ring_mb = 1;
-	worker(b, s, 103);
+	deep = svc_depth(b, 6001, REG_MAX_DEPTH);
+	worker(b, deep, 103);
+	worker(b, deep, 104);
+	worker(b, deep, 105);
 	ext.msg[0] = '\0';
-	cr_assert_eq(reg_worker_add(&reg, b, s, 104, &id, NULL, &ext), -EDQUOT);
+	cr_assert_eq(reg_worker_add(&reg, b, deep, 106, &id, NULL, &ext), -EDQUOT);
 	cr_assert(msg_has(&ext, "quota ring_mb=1"), "%s", ext.msg);
+	cr_assert(msg_has(&ext, "a ring is 256 KiB more"), "%s", ext.msg);
+	/* The 64 KiB left takes a page-sized ring of the shallowest service... */
+	shallow = svc_depth(b, 6002, REG_MIN_DEPTH);
+	cr_assert_eq(reg.workers[worker(b, shallow, 106)].ring_bytes, OSNIC_RING_MIN_BYTES);
+	/* ... and then no 64 KiB one. */
+	cr_assert_eq(reg_worker_add(&reg, b, s, 107, &id, NULL, &ext), -EDQUOT);
+	reg_usage(&reg, UID_B, &u);
+	cr_assert_eq(u.ring_bytes, (3ULL * 64 + 3 * 256 + 4) * 1024);
 	/* Freeing a worker frees its ring's share. */
 	cr_assert_eq(reg_worker_del(&reg, b, 1, NULL, NULL), 0);
-	worker(b, s, 104);
+	worker(b, s, 107);
 }
 
 Test(registry, adoption_is_not_held_to_quotas)
@@ -581,4 +624,78 @@ Test(registry, a_live_registration_evicts_lingering_ports_when_listen_is_full)
 	memset(&chg, 0, sizeof(chg));
 	cr_assert_eq(svc_add(r, 5000, 1, 2, &id, &chg, &ext), 0, "%s", ext.msg);
 	cr_assert_eq(chg.nevicted, 0);
+}
+
+/* ---- ring sizes ----------------------------------------------------------------- */
+
+Test(registry, ring_bytes_is_the_power_of_2_that_holds_the_depth)
+{
+	/* At least a page, whatever the depth. */
+	cr_assert_eq(osnic_ring_bytes(0, 4096), 4096);
+	cr_assert_eq(osnic_ring_bytes(1, 4096), 4096);
+	cr_assert_eq(osnic_ring_bytes(REG_MIN_DEPTH, 4096), 4096);
+	cr_assert_eq(osnic_ring_bytes(64, 4096), 4096);
+	/* Then the next power of 2 of depth * 64 bytes. */
+	cr_assert_eq(osnic_ring_bytes(65, 4096), 8192);
+	cr_assert_eq(osnic_ring_bytes(200, 4096), 16384);
+	cr_assert_eq(osnic_ring_bytes(REG_DEFAULT_DEPTH, 4096), 64 * 1024);
+	cr_assert_eq(osnic_ring_bytes(REG_DEFAULT_DEPTH + 1, 4096), 128 * 1024);
+	cr_assert_eq(osnic_ring_bytes(REG_MAX_DEPTH, 4096), OSNIC_RING_BYTES);
+	cr_assert_eq(REG_MAX_DEPTH * OSNIC_LINE, OSNIC_RING_BYTES);
+	/* Never above the template of osnic_rings, nor wrapping for a huge depth. */
+	cr_assert_eq(osnic_ring_bytes(REG_MAX_DEPTH + 1, 4096), OSNIC_RING_BYTES);
+	cr_assert_eq(osnic_ring_bytes(UINT32_MAX, 4096), OSNIC_RING_BYTES);
+	/* Larger pages: never below one. */
+	cr_assert_eq(osnic_ring_bytes(64, 65536), 65536);
+	cr_assert_eq(osnic_ring_bytes(2048, 65536), 128 * 1024);
+	/* A page size of 0 (unknown) counts as the smallest page. */
+	cr_assert_eq(osnic_ring_bytes(1, 0), OSNIC_RING_MIN_BYTES);
+	/* Every size holds the largest record, with the kernel's byte to spare. */
+	cr_assert_lt(OSNIC_REC_SIZE(OSNIC_REC_MAX_LINES) + OSNIC_RINGBUF_HDR,
+		     osnic_ring_bytes(REG_MIN_DEPTH, OSNIC_RING_MIN_BYTES));
+}
+
+Test(registry, workers_get_the_ring_of_their_services_depth)
+{
+	uint32_t a = app(10, UID_A, false), s1, s2, w1, w2;
+
+	s1 = svc_depth(a, 5000, 100);
+	s2 = svc(a, 5001, 1, 1);
+	cr_assert_eq(reg_ring_bytes(&reg, s1), 8192);
+	cr_assert_eq(reg_ring_bytes(&reg, s2), osnic_ring_bytes(REG_DEFAULT_DEPTH, 4096));
+	w1 = worker(a, s1, 100);
+	w2 = worker(a, s2, 101);
+	cr_assert_eq(reg.workers[w1].ring_bytes, 8192);
+	cr_assert_eq(reg.workers[w2].ring_bytes, 64 * 1024);
+	/* The machine's page: osnicd sets it. */
+	reg.page_size = 65536;
+	cr_assert_eq(reg_ring_bytes(&reg, s1), 65536);
+	cr_assert_eq(reg_worker_del(&reg, a, w1, NULL, NULL), 0);
+	cr_assert_eq(reg.workers[w1].ring_bytes, 0, "a free slot has no ring");
+}
+
+Test(registry, ids_past_the_maxima_are_refused)
+{
+	struct osnic_service_val sv = { .prog = 1, .vers = 1, .port = 5000, .depth_lines = 64 };
+	uint32_t a = app(10, UID_A, false), s;
+	struct osnic_worker_val wv = { .tid = 100 };
+	struct osnic_nl_ext ext = { 0 };
+
+	cr_assert_eq(reg_service_adopt(&reg, a, OSNIC_MAX_SERVICES, &sv, NULL), -EINVAL);
+	cr_assert_eq(reg_service_adopt(&reg, a, 0, &sv, NULL), -EINVAL);
+	cr_assert_eq(reg_service_adopt(&reg, a, OSNIC_MAX_SERVICES - 1, &sv, NULL), 0,
+		     "the highest id is taken back");
+	s = OSNIC_MAX_SERVICES - 1;
+	cr_assert(reg_service_used(&reg, s));
+	cr_assert(!reg_service_used(&reg, OSNIC_MAX_SERVICES));
+	wv.service_id = s;
+	cr_assert_eq(reg_worker_adopt(&reg, OSNIC_MAX_WORKERS, &wv, NULL), -EINVAL);
+	cr_assert_eq(reg_worker_adopt(&reg, OSNIC_MAX_WORKERS - 1, &wv, NULL), 0);
+	cr_assert(reg_worker_used(&reg, OSNIC_MAX_WORKERS - 1));
+	cr_assert(!reg_worker_used(&reg, OSNIC_MAX_WORKERS));
+	cr_assert_eq(reg.workers[OSNIC_MAX_WORKERS - 1].ring_bytes, OSNIC_RING_MIN_BYTES);
+	cr_assert_eq(reg_service_del(&reg, a, OSNIC_MAX_SERVICES, NULL, &ext), -ENOENT);
+	cr_assert_eq(reg_worker_del(&reg, a, OSNIC_MAX_WORKERS, NULL, &ext), -ENOENT);
+	cr_assert_eq(reg_worker_add(&reg, a, OSNIC_MAX_SERVICES, 101, NULL, NULL, &ext), -ENOENT);
+	cr_assert_eq(ext.attr, OSNIC_A_SERVICE_ID);
 }
