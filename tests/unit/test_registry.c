@@ -260,25 +260,62 @@ Test(registry, only_the_owner_touches_services_and_workers)
 	cr_assert_eq(reg_service_del(&reg, a, s, NULL, &ext), 0);
 }
 
+/*
+ * A service as full as the worker ids allow, keeping two for another
+ * service: all of OSNIC_MAX_SVC_WORKERS once there are enough ids.
+ */
+#define SVC_FULL                                                                           \
+	(OSNIC_MAX_SVC_WORKERS + 2 < OSNIC_MAX_WORKERS ? OSNIC_MAX_SVC_WORKERS \
+							: OSNIC_MAX_WORKERS - 3)
+
 Test(registry, workers_per_service_ids_and_generations)
 {
 	uint32_t a = app(10, UID_A, false), s, t = 0, i, id, w1, w2;
+	const struct osnic_service_val *sv;
+	struct reg_changes chg = { 0 };
 	struct osnic_nl_ext ext;
 
+	no_quota();
 	s = svc(a, 5000, 1, 1);
-	for (i = 0; i < OSNIC_MAX_SVC_WORKERS; i++)
+	sv = &reg.services[s].val;
+	for (i = 0; i < SVC_FULL; i++) {
 		cr_assert_eq(worker(a, s, 100 + i), i + 1);
-	cr_assert_eq(reg_worker_add(&reg, a, s, 999, &id, NULL, &ext), -ENOSPC);
-	cr_assert_eq(reg.services[s].val.nworkers, OSNIC_MAX_SVC_WORKERS);
+		cr_assert_eq(reg.workers[i + 1].val.svc_slot, i, "worker %u's slot", i + 1);
+	}
+	if (SVC_FULL == OSNIC_MAX_SVC_WORKERS)
+		cr_assert_eq(reg_worker_add(&reg, a, s, 999, &id, NULL, &ext), -ENOSPC);
+	cr_assert_eq(sv->nworkers, SVC_FULL);
 	cr_assert_eq(reg.workers[3].val.generation, 1);
 
-	/* Removing one compacts the service's array and frees its id. */
-	cr_assert_eq(reg_worker_del(&reg, a, 3, NULL, NULL), 0);
-	cr_assert_eq(reg.services[s].val.nworkers, OSNIC_MAX_SVC_WORKERS - 1);
-	for (i = 0; i < OSNIC_MAX_SVC_WORKERS - 1; i++)
-		cr_assert_neq(reg.services[s].val.workers[i], 3);
-	cr_assert_eq(reg.services[s].val.workers[OSNIC_MAX_SVC_WORKERS - 1], 0);
+	/*
+	 * Removing one moves the last worker into its slot, and only that
+	 * one: both are changed, the others keep their slots.
+	 */
+	cr_assert_eq(reg_worker_del(&reg, a, 3, &chg, NULL), 0);
+	cr_assert_eq(sv->nworkers, SVC_FULL - 1);
+	cr_assert_eq(sv->workers[2], SVC_FULL, "the last worker fills the hole");
+	cr_assert_eq(reg.workers[SVC_FULL].val.svc_slot, 2);
+	cr_assert_eq(sv->workers[SVC_FULL - 1], 0);
+	for (i = 0; i < SVC_FULL - 1; i++) {
+		cr_assert_neq(sv->workers[i], 3);
+		cr_assert_eq(reg.workers[sv->workers[i]].val.svc_slot, i, "slot %u", i);
+	}
+	cr_assert(reg_changes_worker(&chg, 3) && reg_changes_worker(&chg, SVC_FULL));
+	cr_assert(!reg_changes_worker(&chg, 1) && !reg_changes_worker(&chg, 4));
+
+	/* The last one leaves: nothing moves. */
+	memset(&chg, 0, sizeof(chg));
+	w1 = sv->workers[SVC_FULL - 2];
+	cr_assert_eq(reg_worker_del(&reg, a, w1, &chg, NULL), 0);
+	cr_assert_eq(sv->nworkers, SVC_FULL - 2);
+	cr_assert_eq(sv->workers[SVC_FULL - 2], 0);
+	cr_assert_eq(sv->workers[2], SVC_FULL);
+	cr_assert(reg_changes_worker(&chg, w1) && !reg_changes_worker(&chg, SVC_FULL));
+
+	/* A new worker takes the next slot. */
 	cr_assert_eq(worker(a, s, 500), 3, "the lowest free worker id");
+	cr_assert_eq(reg.workers[3].val.svc_slot, SVC_FULL - 2);
+	cr_assert_eq(sv->workers[SVC_FULL - 2], 3);
 	cr_assert_eq(reg.workers[3].val.generation, 2, "a reused slot's generation grows");
 	cr_assert_eq(reg.workers[3].val.tid, 500);
 	cr_assert_eq(reg.workers[3].val.owner_uid, UID_A);
