@@ -60,11 +60,81 @@ static void put_service(uint32_t id, uint32_t vers, uint64_t procs, uint32_t dep
 	map_put(skel->maps.osnic_svc_index, &key, sizeof(key), &id, sizeof(id));
 }
 
+/* Bit `slot` of service svc_id's idle set: of cpu, or the service-wide one (cpu < 0). */
+static bool idle_bit(uint32_t svc_id, uint32_t slot, int cpu)
+{
+	int n = libbpf_num_possible_cpus();
+	struct osnic_svc_idle all, per[n];
+
+	cr_assert_gt(n, 0);
+	if (cpu < 0) {
+		cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_svc_idle, &svc_id,
+						  sizeof(svc_id), &all, sizeof(all), 0),
+			     0);
+		return all.bits[slot / 64] & (1ULL << (slot % 64));
+	}
+	cr_assert_lt(cpu, n);
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_svc_idle_cpu, &svc_id, sizeof(svc_id),
+					  per, sizeof(per), 0),
+		     0);
+	return per[cpu].bits[slot / 64] & (1ULL << (slot % 64));
+}
+
+/*
+ * What osnic_worker_sched_set() does to the idle sets, as the scheduler
+ * would: slot's bit leaves the service-wide set and every CPU's, and
+ * enters it again (and cpu's) when on.
+ */
+static void idle_mark(uint32_t svc_id, uint32_t slot, int cpu, bool on)
+{
+	int n = libbpf_num_possible_cpus();
+	struct osnic_svc_idle all, per[n];
+	uint64_t bit = 1ULL << (slot % 64);
+
+	cr_assert_gt(n, 0);
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_svc_idle, &svc_id, sizeof(svc_id), &all,
+					  sizeof(all), 0),
+		     0);
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_svc_idle_cpu, &svc_id, sizeof(svc_id),
+					  per, sizeof(per), 0),
+		     0);
+	all.bits[slot / 64] &= ~bit;
+	for (int c = 0; c < n; c++)
+		per[c].bits[slot / 64] &= ~bit;
+	if (on) {
+		all.bits[slot / 64] |= bit;
+		per[cpu].bits[slot / 64] |= bit;
+	}
+	map_put(skel->maps.osnic_svc_idle, &svc_id, sizeof(svc_id), &all, sizeof(all));
+	map_put(skel->maps.osnic_svc_idle_cpu, &svc_id, sizeof(svc_id), per, sizeof(per));
+}
+
+/* The scheduler's part: worker id's state, and its bit in its service's idle sets. */
 static void set_sched(uint32_t id, uint32_t state, uint32_t cpu)
 {
 	struct osnic_worker_sched ws = { .state = state, .cpu = cpu };
+	struct osnic_worker_val w;
 
 	map_put(skel->maps.osnic_worker_sched, &id, sizeof(id), &ws, sizeof(ws));
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_workers, &id, sizeof(id), &w, sizeof(w),
+					  0),
+		     0);
+	if (w.service_id && w.service_id < OSNIC_MAX_SERVICES)
+		idle_mark(w.service_id, w.svc_slot, cpu, state == OSNIC_WS_SLEEPING);
+}
+
+/* Worker id's slot in the service's workers[], as osnicd gives it. */
+static uint32_t slot_of(uint32_t id, uint32_t svc_id)
+{
+	struct osnic_service_val svc;
+
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_services, &svc_id, sizeof(svc_id), &svc,
+					  sizeof(svc), 0),
+		     0);
+	for (uint32_t i = 0; i < svc.nworkers && i < OSNIC_MAX_SVC_WORKERS; i++)
+		if (svc.workers[i] == id)
+			return i;
+	return 0;
 }
 
 /* A worker of svc_id with its own ring, in the given scheduler state. */
@@ -72,6 +142,7 @@ static void put_worker(uint32_t id, uint32_t svc_id, uint32_t state, uint32_t cp
 {
 	struct osnic_worker_val w = { .service_id = svc_id, .tid = 1000 + id };
 
+	w.svc_slot = slot_of(id, svc_id);
 	map_put(skel->maps.osnic_workers, &id, sizeof(id), &w, sizeof(w));
 	if (!ring_fds[id]) {
 		ring_fds[id] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, OSNIC_RING_BYTES,
@@ -859,9 +930,13 @@ Test(xdp_steer, full_worker_is_skipped, .init = setup, .fini = teardown)
 	set_sched(1, OSNIC_WS_SLEEPING, TEST_CPU);
 	set_sched(3, OSNIC_WS_RUNNING, TEST_CPU + 1);
 	deliver_one("first", 1);
+	/* Taken, worker 1 left the idle sets; here it sleeps again, its call unread. */
+	cr_assert(!idle_bit(SVC_V2, 0, -1) && !idle_bit(SVC_V2, 0, TEST_CPU));
+	set_sched(1, OSNIC_WS_SLEEPING, TEST_CPU);
 	deliver_one("second: 2 of 4 lines", 1);
 	cr_assert_eq(ring_lines(1), 4);
 	/* Worker 1 is the best but full; 2 and 3 are running and empty. */
+	set_sched(1, OSNIC_WS_SLEEPING, TEST_CPU);
 	deliver_one("third: worker 1 is full", 2);
 	deliver_one("fourth", 3);
 	deliver_one("fifth", 2);
