@@ -1040,6 +1040,167 @@ Test(xdp_steer, ring_full_drops_and_counts, .init = setup, .fini = teardown)
 	cr_assert_eq(rr.rec[0].size, OSNIC_REC_SIZE(24));
 }
 
+/* ---- steering among as many workers as a service may have ---------------------- */
+
+/* Workers 1..MANY in slots 0..MANY-1: OSNIC_MAX_SVC_WORKERS, as far as worker ids allow. */
+#define MANY                                                                    \
+	(OSNIC_MAX_SVC_WORKERS < OSNIC_MAX_WORKERS ? OSNIC_MAX_SVC_WORKERS \
+						   : OSNIC_MAX_WORKERS - 1)
+
+/* Service 1 with workers 1..MANY, each with a ring, all running. */
+static void many_workers(uint32_t depth)
+{
+	static uint32_t ids[OSNIC_MAX_SVC_WORKERS];
+
+	for (uint32_t i = 0; i < MANY; i++)
+		ids[i] = i + 1;
+	put_service(SVC_V2, 2, PROCS_V2, depth, 0, MANY, ids);
+	for (uint32_t id = 1; id <= MANY; id++)
+		put_worker(id, SVC_V2, OSNIC_WS_RUNNING, TEST_CPU);
+}
+
+/* The worker that got the last delivered call (XDP notes when, per worker). */
+static uint32_t last_delivered(void)
+{
+	uint64_t latest = 0;
+	uint32_t who = 0;
+
+	for (uint32_t id = 1; id <= MANY; id++) {
+		struct osnic_worker_rx rx;
+
+		cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_worker_rx, &id, sizeof(id), &rx,
+						  sizeof(rx), 0),
+			     0);
+		if (rx.last_rx_ns > latest) {
+			latest = rx.last_rx_ns;
+			who = id;
+		}
+	}
+	return who;
+}
+
+/* One call; returns the worker it went to, 0 when it was not delivered. */
+static uint32_t call_one(void)
+{
+	struct rpc_spec r = { CALL(2, 1), .args_len = 16 };
+	uint64_t before = rx_count(OSNIC_RX_RPC_DELIVERED);
+
+	cr_assert_eq(send_call(&r, NULL, NULL), XDP_DROP);
+	return rx_count(OSNIC_RX_RPC_DELIVERED) > before ? last_delivered() : 0;
+}
+
+/* Worker id (asleep on this CPU for that) gets one call. */
+static void give_call(uint32_t id)
+{
+	set_sched(id, OSNIC_WS_SLEEPING, TEST_CPU);
+	cr_assert_eq(call_one(), id, "a call for sleeping worker %u", id);
+	set_sched(id, OSNIC_WS_RUNNING, TEST_CPU);
+}
+
+Test(xdp_steer_many, sleeper_here_then_elsewhere_then_a_running_one, .init = setup,
+     .fini = teardown)
+{
+	const uint32_t here = 101, elsewhere = MANY;
+	uint32_t id;
+
+	many_workers(DEPTH_LINES);
+	set_sched(elsewhere, OSNIC_WS_SLEEPING, TEST_CPU + 1);
+	set_sched(here, OSNIC_WS_SLEEPING, TEST_CPU);
+	cr_assert(idle_bit(SVC_V2, here - 1, -1) && idle_bit(SVC_V2, here - 1, TEST_CPU));
+
+	cr_assert_eq(call_one(), here, "asleep on this CPU beats asleep elsewhere");
+	/* Claimed: out of both sets, so the next call wakes another. */
+	cr_assert(!idle_bit(SVC_V2, here - 1, -1) && !idle_bit(SVC_V2, here - 1, TEST_CPU));
+	cr_assert_eq(call_one(), elsewhere, "asleep elsewhere beats running (empty rings)");
+	cr_assert(!idle_bit(SVC_V2, elsewhere - 1, -1));
+
+	id = call_one();
+	cr_assert(id >= 1 && id <= MANY, "no sleeper left: a running worker, not %u", id);
+	cr_assert_eq(worker_stats_sum(here).delivered_idle, 1);
+	cr_assert_eq(worker_stats_sum(elsewhere).delivered_idle, 1);
+	cr_assert_eq(worker_stats_sum(id).delivered_idle, id == here || id == elsewhere);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 3);
+}
+
+Test(xdp_steer_many, stale_idle_slot_is_skipped, .init = setup, .fini = teardown)
+{
+	struct osnic_worker_val gone = { .service_id = SVC_V3 };
+	uint32_t id = 6;
+
+	many_workers(DEPTH_LINES);
+	set_sched(6, OSNIC_WS_SLEEPING, TEST_CPU);
+	set_sched(201 <= MANY ? 201 : MANY, OSNIC_WS_SLEEPING, TEST_CPU);
+	/* Worker 6 left: its slot's bit is stale. */
+	map_put(skel->maps.osnic_workers, &id, sizeof(id), &gone, sizeof(gone));
+	cr_assert_eq(call_one(), 201 <= MANY ? 201 : MANY, "the stale slot is passed over");
+	cr_assert(!idle_bit(SVC_V2, 5, -1) && !idle_bit(SVC_V2, 5, TEST_CPU),
+		  "and its bit dropped");
+	cr_assert_eq(ring_lines(6), 0);
+}
+
+Test(xdp_steer_many, full_workers_are_never_chosen, .init = setup, .fini = teardown)
+{
+	uint64_t full_before;
+	struct ring_read rr;
+	uint32_t id;
+
+	/* Each call takes 2 lines: one fills a worker. */
+	many_workers(2);
+	for (id = 1; id <= MANY; id++)
+		give_call(id);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(call_one(), 0, "all %u workers are at their depth", MANY);
+	/* Asleep but full: still not chosen. */
+	set_sched(7, OSNIC_WS_SLEEPING, TEST_CPU);
+	cr_assert_eq(call_one(), 0);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_RING_FULL), 4);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_NO_WORKER), 0);
+
+	/* One worker has room: calls go to it or are refused, never to a full one. */
+	cr_assert_eq(ring_drain(37, &rr), 1);
+	full_before = rx_count(OSNIC_RX_RPC_RING_FULL);
+	for (int i = 0; i < 64; i++) {
+		id = call_one();
+		cr_assert(id == 0 || id == 37, "call %d went to full worker %u", i, id);
+	}
+	cr_assert_geq(rx_count(OSNIC_RX_RPC_DELIVERED), MANY);
+	cr_assert_leq(rx_count(OSNIC_RX_RPC_DELIVERED), MANY + 1);
+	cr_assert_geq(rx_count(OSNIC_RX_RPC_RING_FULL) - full_before, 63);
+	for (id = 1; id <= MANY; id++)
+		cr_assert_leq(ring_lines(id), 2, "worker %u is past its depth", id);
+}
+
+/*
+ * Without sleepers, the shorter of two sampled rings: with half the
+ * workers holding a call, an empty one is chosen 3 times in 4 (both
+ * samples loaded 1 time in 4), where a choice that ignored the rings
+ * would make it 1 in 2.
+ */
+Test(xdp_steer_many, shorter_of_two_sampled_rings, .init = setup, .fini = teardown)
+{
+	const int rounds = 200;
+	struct ring_read rr;
+	int empty = 0;
+
+	many_workers(DEPTH_LINES);
+	for (uint32_t id = 1; id <= MANY; id += 2)
+		give_call(id);
+	for (int i = 0; i < rounds; i++) {
+		uint32_t id = call_one();
+		bool loaded = id % 2;
+
+		cr_assert(id >= 1 && id <= MANY, "round %d: not delivered", i);
+		empty += !loaded;
+		/* Back as it was: the odd ones hold one call, the even ones none. */
+		ring_drain(id, &rr);
+		if (loaded)
+			give_call(id);
+	}
+	cr_log_info("an empty ring was chosen in %d of %d rounds", empty, rounds);
+	cr_assert_geq(empty, rounds * 6 / 10, "an empty ring was chosen in only %d of %d rounds",
+		      empty, rounds);
+}
+
 /*
  * OSNIC_SVC_F_ALL_PROCS: the procedure mask is ignored and every procedure,
  * NULLPROC and numbers past 63 included, is delivered to the worker; a
