@@ -47,12 +47,14 @@
  * The index of the lowest bit set in x (not 0), branch-free: the lowest bit
  * times a de Bruijn sequence has a distinct top 6 bits for each bit index.
  */
+/* clang-format off */
 static const __u8 steer_debruijn_index[64] = {
 	0,  1,  48, 2,  57, 49, 28, 3,  61, 58, 50, 42, 38, 29, 17, 4,
 	62, 55, 59, 36, 53, 51, 43, 22, 45, 39, 33, 30, 24, 18, 12, 5,
 	63, 47, 56, 27, 60, 41, 37, 16, 54, 35, 52, 21, 44, 32, 23, 11,
 	46, 26, 40, 15, 34, 20, 31, 10, 25, 14, 19, 9,  13, 8,  7,  6,
 };
+/* clang-format on */
 
 static __always_inline __u32 steer_lowbit(__u64 x)
 {
@@ -90,8 +92,8 @@ static __always_inline __u32 steer_check(const struct osnic_service_val *svc, __
  * clearing its bit in both. 0 when there is none, or none of the first STEER_CLAIMS was still
  * sleeping and able to take a call.
  */
-static __always_inline __u32 steer_claim_sleeper(const struct osnic_service_val *svc,
-						 __u32 svc_id, struct osnic_svc_idle *set,
+static __always_inline __u32 steer_claim_sleeper(const struct osnic_service_val *svc, __u32 svc_id,
+						 struct osnic_svc_idle *set,
 						 struct osnic_svc_idle *all, bool per_cpu,
 						 bool *full)
 {
