@@ -424,7 +424,7 @@ Test(registry, adopt_restores_services_and_workers)
 		.nworkers = 2, .workers = { 9, 4 },
 	};
 	struct osnic_worker_val w9 = {
-		.service_id = 12, .tid = 300, .owner_uid = UID_A, .generation = 5
+		.service_id = 12, .tid = 300, .owner_uid = UID_A, .generation = 5, .svc_slot = 7
 	};
 	struct osnic_worker_val w4 = {
 		.service_id = 12, .tid = 301, .owner_uid = UID_A, .generation = 2
@@ -437,6 +437,11 @@ Test(registry, adopt_restores_services_and_workers)
 	cr_assert_eq(reg_worker_adopt(&reg, 9, &w9, NULL), 0);
 	cr_assert_eq(reg_worker_adopt(&reg, 4, &w4, NULL), 0);
 	cr_assert_eq(reg.services[12].val.nworkers, 2);
+	/* Slots are given again in the order of adoption, whatever the maps said. */
+	cr_assert_eq(reg.services[12].val.workers[0], 9);
+	cr_assert_eq(reg.services[12].val.workers[1], 4);
+	cr_assert_eq(reg.workers[9].val.svc_slot, 0);
+	cr_assert_eq(reg.workers[4].val.svc_slot, 1);
 	cr_assert_eq(reg.workers[9].val.generation, 5);
 	cr_assert_eq(reg.workers[9].app_id, a);
 	cr_assert_eq(reg_svc_lookup(&reg, &k), 12);
