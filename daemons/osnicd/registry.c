@@ -309,7 +309,9 @@ static void worker_free(struct registry *r, uint32_t worker_id, struct reg_chang
 	 * The last worker moves into the hole: one worker changes slot, and
 	 * steering's idle bits (by slot) stay right for all the others.
 	 * Bits left on the two slots are stale; steering checks the slot's
-	 * worker before it uses one.
+	 * worker before it uses one. The moved worker, if asleep, is back in
+	 * the idle sets when it next sleeps; until then steering finds it
+	 * among the running ones only.
 	 */
 	if (s->val.nworkers && slot < s->val.nworkers && s->val.workers[slot] == worker_id) {
 		last = --s->val.nworkers;
