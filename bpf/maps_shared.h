@@ -77,6 +77,21 @@ struct {
 	__type(value, struct osnic_worker_sched);
 } osnic_worker_sched SEC(".maps");
 
+/* Per service: the slots of its sleeping workers, all and per CPU slept on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, OSNIC_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct osnic_svc_idle);
+} osnic_svc_idle SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OSNIC_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct osnic_svc_idle);
+} osnic_svc_idle_cpu SEC(".maps");
+
 /*
  * The worker id of thread tid, or 0 when it is not (or no longer) an osnic
  * worker: the tid entry must name a valid id whose slot is in use and still
@@ -118,15 +133,70 @@ static __always_inline __u32 osnic_svc_worker_at(const struct osnic_service_val 
 	return w && w->service_id == svc_id ? id : 0;
 }
 
+_Static_assert(OSNIC_SVC_IDLE_WORDS && !(OSNIC_SVC_IDLE_WORDS & (OSNIC_SVC_IDLE_WORDS - 1)),
+	       "OSNIC_MAX_SVC_WORKERS must be 64 times a power of 2");
+
+/* The word of an idle set that holds slot's bit; the mask keeps the verifier convinced. */
+#define osnic_idle_word(slot) (((slot) / 64) & (OSNIC_SVC_IDLE_WORDS - 1))
+#define osnic_idle_bit(slot) (1ULL << ((slot) % 64))
+
 /*
- * For each live worker of service svc_id (svc its osnic_services entry): id
- * takes the worker ids of svc->workers[0, nworkers), stale slots skipped.
- * nworkers is read once; continue and break work as in a for loop.
+ * Set or clear slot's bit in service svc_id's idle sets: the service-wide
+ * one and that of cpu. Set per CPU first and cleared there last, so that
+ * the service-wide bit, which steering claims, never stands for a sleeper
+ * the per-CPU set does not know of.
  */
-#define osnic_for_each_svc_worker(svc, svc_id, id)                                    \
-	for (__u32 __osnic_i = 0, __osnic_n = (svc)->nworkers, id;                    \
-	     __osnic_i < OSNIC_MAX_SVC_WORKERS && __osnic_i < __osnic_n; __osnic_i++) \
-		if (!(id = osnic_svc_worker_at((svc), (svc_id), __osnic_i))) {        \
-		} else
+static __always_inline void osnic_svc_idle_mark(__u32 svc_id, __u32 slot, __u32 cpu, bool sleeping)
+{
+	struct osnic_svc_idle *all = bpf_map_lookup_elem(&osnic_svc_idle, &svc_id);
+	struct osnic_svc_idle *here = bpf_map_lookup_percpu_elem(&osnic_svc_idle_cpu, &svc_id, cpu);
+	__u32 word = osnic_idle_word(slot);
+	__u64 bit = osnic_idle_bit(slot);
+
+	if (sleeping) {
+		if (here)
+			__sync_fetch_and_or(&here->bits[word], bit);
+		if (all)
+			__sync_fetch_and_or(&all->bits[word], bit);
+	} else {
+		if (all)
+			__sync_fetch_and_and(&all->bits[word], ~bit);
+		if (here)
+			__sync_fetch_and_and(&here->bits[word], ~bit);
+	}
+}
+
+/*
+ * Record worker wid's scheduler state for steering: state, and cpu when it
+ * is not negative (where it runs or last ran). A worker that goes to sleep
+ * enters its service's idle sets (the CPU it last ran on); one that leaves
+ * the sleeping state leaves them, on the CPU it entered them on. Constant
+ * cost: one worker's bits, whatever the service's size.
+ */
+static __always_inline void osnic_worker_sched_set(__u32 wid, __u32 state, __s32 cpu)
+{
+	struct osnic_worker_sched *ws = bpf_map_lookup_elem(&osnic_worker_sched, &wid);
+	struct osnic_worker_val *w = bpf_map_lookup_elem(&osnic_workers, &wid);
+	__u32 old_state, old_cpu, svc_id, slot;
+
+	if (!ws)
+		return;
+	old_state = ws->state;
+	old_cpu = ws->cpu;
+	ws->state = state;
+	if (cpu >= 0)
+		ws->cpu = cpu;
+	ws->updated_ns = bpf_ktime_get_ns();
+	if (!w)
+		return;
+	svc_id = w->service_id;
+	slot = w->svc_slot;
+	if (!svc_id || svc_id >= OSNIC_MAX_SERVICES || slot >= OSNIC_MAX_SVC_WORKERS)
+		return;
+	if (old_state == OSNIC_WS_SLEEPING && (state != OSNIC_WS_SLEEPING || ws->cpu != old_cpu))
+		osnic_svc_idle_mark(svc_id, slot, old_cpu, false);
+	if (state == OSNIC_WS_SLEEPING)
+		osnic_svc_idle_mark(svc_id, slot, ws->cpu, true);
+}
 
 #endif /* OSNIC_BPF_MAPS_SHARED_H */

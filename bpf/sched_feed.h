@@ -2,14 +2,18 @@
 /*
  * The scheduler-state feed without sched_ext (DESIGN.md, "Scheduling"): on
  * kernels without CONFIG_SCHED_CLASS_EXT the kernel's own scheduler runs
- * the workers, and these tracepoint programs keep osnic_worker_sched the
- * way the osnic scheduler would, for XDP's steering:
+ * the workers, and these tracepoint programs keep osnic_worker_sched (and
+ * the idle sets) the way the osnic scheduler would, for XDP's steering:
  *
  *  - sched_switch: the task switched out sleeps when it blocked (it left
  *    with a non-zero state and was not preempted), else it stays runnable
  *    (or, when it exited, is unknown again); the task switched in runs, on
  *    this CPU;
  *  - sched_wakeup, sched_wakeup_new: the woken task is runnable.
+ *
+ * A worker that sleeps is also in its service's sets of sleeping workers
+ * (osnic_svc_idle, and osnic_svc_idle_cpu of the CPU it switched out on)
+ * until it leaves that state (osnic_worker_sched_set, maps_shared.h).
  *
  * Only threads registered in osnic_worker_tids are tracked. "Sleeping"
  * therefore means what steering needs: the worker is really blocked
@@ -27,18 +31,10 @@
 
 static __always_inline void sched_feed_set(__u32 tid, __u32 state, bool here)
 {
-	struct osnic_worker_sched *ws;
 	__u32 wid = osnic_tid_worker(tid);
 
-	if (!wid)
-		return;
-	ws = bpf_map_lookup_elem(&osnic_worker_sched, &wid);
-	if (!ws)
-		return;
-	ws->state = state;
-	if (here)
-		ws->cpu = bpf_get_smp_processor_id();
-	ws->updated_ns = bpf_ktime_get_ns();
+	if (wid)
+		osnic_worker_sched_set(wid, state, here ? (__s32)bpf_get_smp_processor_id() : -1);
 }
 
 /* include/linux/sched.h: the state of a task's last switch-out. */

@@ -29,7 +29,8 @@ struct osnic_sched_opts {
 	/*
 	 * Where to look for the osnic maps the scheduler shares with XDP
 	 * (osnic_services, osnic_workers, osnic_worker_tids, osnic_rings,
-	 * osnic_worker_rx, osnic_worker_sched), pinned one file per map name.
+	 * osnic_worker_rx, osnic_worker_sched, osnic_svc_idle,
+	 * osnic_svc_idle_cpu), pinned one file per map name.
 	 * NULL: OSNIC_PIN_DIR; "": never reuse. A map pinned there is used
 	 * instead of a new one; one that is not is created by the scheduler.
 	 */
@@ -148,6 +149,8 @@ enum osnic_xdp_map_id {
 	OSNIC_MAP_WORKER_STATS,	/* osnic_worker_stats */
 	OSNIC_MAP_WORKER_TIDS,	/* osnic_worker_tids */
 	OSNIC_MAP_WORKER_RX,	/* osnic_worker_rx */
+	OSNIC_MAP_SVC_IDLE,	/* osnic_svc_idle */
+	OSNIC_MAP_SVC_IDLE_CPU,	/* osnic_svc_idle_cpu */
 	OSNIC_MAP__MAX,
 };
 
@@ -163,7 +166,7 @@ struct osnic_shared_map {
 	enum osnic_xdp_map_id id;
 };
 
-#define OSNIC_NR_SHARED_MAPS 6
+#define OSNIC_NR_SHARED_MAPS 8
 #define OSNIC_SHARED_MAP_TABLE(skel)						\
 	{									\
 		{ (skel)->maps.osnic_services, OSNIC_MAP_SERVICES },		\
@@ -172,6 +175,8 @@ struct osnic_shared_map {
 		{ (skel)->maps.osnic_rings, OSNIC_MAP_RINGS },			\
 		{ (skel)->maps.osnic_worker_rx, OSNIC_MAP_WORKER_RX },		\
 		{ (skel)->maps.osnic_worker_sched, OSNIC_MAP_WORKER_SCHED },	\
+		{ (skel)->maps.osnic_svc_idle, OSNIC_MAP_SVC_IDLE },		\
+		{ (skel)->maps.osnic_svc_idle_cpu, OSNIC_MAP_SVC_IDLE_CPU },	\
 	}
 
 struct osnic_xdp_loader;

@@ -77,6 +77,10 @@ static struct bpf_map *xdp_map(const struct osnic_xdp *skel, enum osnic_xdp_map_
 		return skel->maps.osnic_worker_tids;
 	case OSNIC_MAP_WORKER_RX:
 		return skel->maps.osnic_worker_rx;
+	case OSNIC_MAP_SVC_IDLE:
+		return skel->maps.osnic_svc_idle;
+	case OSNIC_MAP_SVC_IDLE_CPU:
+		return skel->maps.osnic_svc_idle_cpu;
 	case OSNIC_MAP__MAX:
 		break;
 	}

@@ -45,7 +45,9 @@
  *   service's backlog (the lines queued in all its workers' rings) reaches
  *   half its depth (depth_lines * nworkers / 2) while it holds fewer CPUs
  *   than its limit, a CPU running ordinary user work is kicked, so that it
- *   preempts that work and takes the worker.
+ *   preempts that work and takes the worker. The backlog of a service of
+ *   more than a few workers is estimated from a few of their rings: no
+ *   decision costs more with more workers.
  * - A per-CPU kernel thread (ksoftirqd, which may be what delivers the
  *   calls) runs first on its CPU, preempting what runs there.
  * - Nothing starves: the priority queue is FIFO, a worker's slice is short,
@@ -55,7 +57,8 @@
  *
  * For XDP's steering the scheduler writes, per worker, whether it sleeps
  * (is blocked, waiting on its ring), is runnable or runs, and on which CPU
- * (osnic_worker_sched). Counters in .bss show what it did; ops.exit copies
+ * (osnic_worker_sched), and keeps each service's sets of sleeping workers
+ * (osnic_svc_idle, osnic_svc_idle_cpu) with it. Counters in .bss show what it did; ops.exit copies
  * the kernel's exit reason where user space can read it.
  */
 #include "maps_shared.h"
@@ -382,16 +385,10 @@ static __always_inline bool worker_preferred(const struct task_ctx *tctx, u64 ru
 	       worker_budget_left(tctx, running_ns);
 }
 
+/* For steering: the worker's state, and its service's sets of sleeping workers. */
 static __always_inline void worker_set_state(__u32 wid, __u32 state, s32 cpu)
 {
-	struct osnic_worker_sched *ws = bpf_map_lookup_elem(&osnic_worker_sched, &wid);
-
-	if (!ws)
-		return;
-	ws->state = state;
-	if (cpu >= 0)
-		ws->cpu = cpu;
-	ws->updated_ns = bpf_ktime_get_ns();
+	osnic_worker_sched_set(wid, state, cpu);
 	stat_inc(&stats.worker_state_updates);
 }
 
@@ -439,14 +436,40 @@ static __always_inline void task_set_slice(struct task_struct *p, u64 slice)
 		p->scx.slice = slice;
 }
 
-/* Lines queued in all the workers' rings of a service. */
-static __always_inline u64 svc_backlog_lines(const struct osnic_service_val *svc, __u32 svc_id)
+/* How many workers' rings svc_backlog_lines() looks at, at most. */
+#define BACKLOG_SAMPLES 4
+
+/*
+ * Lines queued in all the workers' rings of a service, at a cost that does
+ * not grow with its workers (it runs at every enqueue of a preferred
+ * worker that finds no idle CPU): counted for a service of up to
+ * BACKLOG_SAMPLES workers; for a larger one estimated from worker wid's
+ * ring (the one waiting) and BACKLOG_SAMPLES - 1 others taken at random,
+ * scaled to the service.
+ */
+static __always_inline u64 svc_backlog_lines(const struct osnic_service_val *svc, __u32 svc_id,
+					     __u32 wid)
 {
+	u32 n = svc->nworkers, i, id;
 	u64 bytes = 0;
 
-	osnic_for_each_svc_worker(svc, svc_id, id)
-		bytes += worker_queued(id);
-	return bytes / OSNIC_LINE;
+	if (n > OSNIC_MAX_SVC_WORKERS)
+		n = OSNIC_MAX_SVC_WORKERS;
+	if (n <= BACKLOG_SAMPLES) {
+		for (i = 0; i < BACKLOG_SAMPLES && i < n; i++) {
+			id = osnic_svc_worker_at(svc, svc_id, i);
+			if (id)
+				bytes += worker_queued(id);
+		}
+		return bytes / OSNIC_LINE;
+	}
+	bytes = worker_queued(wid);
+	for (i = 1; i < BACKLOG_SAMPLES; i++) {
+		id = osnic_svc_worker_at(svc, svc_id, ((u64)bpf_get_prandom_u32() * n) >> 32);
+		if (id)
+			bytes += worker_queued(id);
+	}
+	return bytes * n / BACKLOG_SAMPLES / OSNIC_LINE;
 }
 
 /*
@@ -497,7 +520,7 @@ static __always_inline void backlog_feedback(struct task_struct *p, const struct
 
 	if (!svc || !svc->depth_lines || !svc->nworkers)
 		return;
-	backlog = svc_backlog_lines(svc, tctx->svc);
+	backlog = svc_backlog_lines(svc, tctx->svc, tctx->wid);
 	depth = (u64)svc->depth_lines * svc->nworkers;
 	if (backlog * 2 < depth)
 		return;

@@ -119,8 +119,14 @@ int sync_maps(struct osnicd *d, const struct reg_changes *chg)
 		if (!reg_changes_service(chg, id))
 			continue;
 		err = map_put(d, OSNIC_MAP_SERVICES, &id, &d->reg.services[id].val) ?: err;
-		if (!reg_service_used(&d->reg, id))
+		if (!reg_service_used(&d->reg, id)) {
+			struct osnic_svc_idle none = { 0 };
+
 			percpu_zero(d, OSNIC_MAP_SVC_STATS, id, sizeof(struct osnic_svc_stats));
+			/* The next service with this id starts without stale sleepers. */
+			map_put(d, OSNIC_MAP_SVC_IDLE, &id, &none);
+			percpu_zero(d, OSNIC_MAP_SVC_IDLE_CPU, id, sizeof(struct osnic_svc_idle));
+		}
 		owner_put(d, id);
 	}
 	for (id = 1; id < OSNIC_MAX_WORKERS; id++) {

@@ -304,15 +304,26 @@ static void worker_free(struct registry *r, uint32_t worker_id, struct reg_chang
 {
 	struct reg_worker *w = &r->workers[worker_id];
 	struct reg_service *s = &r->services[w->val.service_id];
-	uint32_t i, j;
+	uint32_t slot = w->val.svc_slot, last, moved;
 
-	for (i = 0, j = 0; i < s->val.nworkers; i++)
-		if (s->val.workers[i] != worker_id)
-			s->val.workers[j++] = s->val.workers[i];
-	for (; j < OSNIC_MAX_SVC_WORKERS; j++)
-		s->val.workers[j] = 0;
-	if (s->val.nworkers)
-		s->val.nworkers--;
+	/*
+	 * The last worker moves into the hole: one worker changes slot, and
+	 * steering's idle bits (by slot) stay right for all the others.
+	 * Bits left on the two slots are stale; steering checks the slot's
+	 * worker before it uses one. The moved worker, if asleep, is back in
+	 * the idle sets when it next sleeps; until then steering finds it
+	 * among the running ones only.
+	 */
+	if (s->val.nworkers && slot < s->val.nworkers && s->val.workers[slot] == worker_id) {
+		last = --s->val.nworkers;
+		moved = s->val.workers[last];
+		s->val.workers[slot] = moved;
+		s->val.workers[last] = 0;
+		if (moved != worker_id) {
+			r->workers[moved].val.svc_slot = slot;
+			chg_worker(chg, moved);
+		}
+	}
 	chg_service(chg, w->val.service_id);
 	/* The generation stays: the next user of the slot gets the next one. */
 	w->app_id = 0;
@@ -320,6 +331,7 @@ static void worker_free(struct registry *r, uint32_t worker_id, struct reg_chang
 	w->val.tid = 0;
 	w->val.owner_uid = 0;
 	w->ring_bytes = 0;
+	w->val.svc_slot = 0;
 	chg_worker(chg, worker_id);
 }
 
@@ -400,6 +412,7 @@ static void worker_bind(struct registry *r, uint32_t id, uint32_t app_id, uint32
 	w->val.tid = tid;
 	w->val.owner_uid = app ? app->uid : 0;
 	w->ring_bytes = reg_ring_bytes(r, service_id);
+	w->val.svc_slot = s->val.nworkers;
 	s->val.workers[s->val.nworkers++] = id;
 	chg_worker(chg, id);
 	chg_service(chg, service_id);

@@ -35,7 +35,7 @@
  */
 #define OSNIC_MAX_SERVICES	1025	/* service ids 1..1024; 0 means none */
 #define OSNIC_MAX_WORKERS	4097	/* worker ids 1..4096; 0 means none */
-#define OSNIC_MAX_SVC_WORKERS	16	/* workers one service steers among */
+#define OSNIC_MAX_SVC_WORKERS	256	/* workers one service steers among (slots 0..255) */
 #define OSNIC_MAX_PROCS		64	/* procedures 0..63 (a bit each) */
 #define OSNIC_LINE		64	/* one ring line: a cache line */
 #define OSNIC_MAX_LOCAL_ADDRS	4096	/* entries of osnic_local_addrs */
@@ -195,7 +195,12 @@ struct osnic_service_val {
 	__u64 procs;		/* bit n: procedure n is served (unless ALL_PROCS) */
 	__u32 depth_lines;	/* per-worker ring depth limit, in lines */
 	__u32 nworkers;
-	__u32 workers[OSNIC_MAX_SVC_WORKERS];	/* worker ids */
+	/*
+	 * Worker ids, workers[0, nworkers) in use. A worker keeps its slot
+	 * (osnic_worker_val.svc_slot) until it leaves; then the last worker
+	 * moves into the hole, so that only that one changes slot.
+	 */
+	__u32 workers[OSNIC_MAX_SVC_WORKERS];
 	__u32 max_cpus;		/* CPUs its workers may hold at once; 0: no limit */
 	__u32 reserved;		/* 0 */
 };
@@ -206,6 +211,8 @@ struct osnic_worker_val {
 	__u32 tid;		/* the worker thread (kernel tid) */
 	__u32 owner_uid;
 	__u32 generation;	/* bumped each time the slot is reused */
+	__u32 svc_slot;		/* its index in the service's workers[] */
+	__u32 reserved;		/* 0 */
 };
 
 /*
@@ -252,6 +259,22 @@ struct osnic_worker_sched {
 	__u32 state;		/* enum osnic_worker_state */
 	__u32 cpu;		/* last CPU it ran on */
 	__u64 updated_ns;
+};
+
+/*
+ * osnic_svc_idle: ARRAY [OSNIC_MAX_SERVICES], and osnic_svc_idle_cpu:
+ * PERCPU_ARRAY [OSNIC_MAX_SERVICES], indexed by service id. Bit n (of
+ * bits[n / 64]) is set while the worker in slot n of the service's
+ * workers[] sleeps (osnic_svc_idle), and sleeps after running on that CPU
+ * (osnic_svc_idle_cpu). Kept with osnic_worker_sched by the same writers;
+ * XDP's steering takes a bit out of them when it wakes that worker with a
+ * call. A hint like osnic_worker_sched: a bit may be stale, never trusted
+ * without checking the slot's worker.
+ */
+#define OSNIC_SVC_IDLE_WORDS	(OSNIC_MAX_SVC_WORKERS / 64)
+
+struct osnic_svc_idle {
+	__u64 bits[OSNIC_SVC_IDLE_WORDS];
 };
 
 /* ---- counters ---------------------------------------------------------------- */

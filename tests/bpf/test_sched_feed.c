@@ -25,6 +25,10 @@
 #define WID_BLOCKER 1
 #define WID_SPINNER 2
 #define WID_STALE 3
+/* Their slots in the service's workers[]: one past the first 64. */
+#define SLOT_BLOCKER 200
+#define SLOT_SPINNER 3
+#define SLOT_STALE 5
 
 static struct osnic_feed *skel;
 static long ncpus;
@@ -65,9 +69,9 @@ static void sleep_ms(unsigned int ms)
 }
 
 /* What osnicd does when a worker is created. */
-static void register_worker(__u32 wid, __u32 tid, __u32 slot_tid)
+static void register_worker(__u32 wid, __u32 tid, __u32 slot_tid, __u32 svc_slot)
 {
-	struct osnic_worker_val w = { .service_id = SVC_ID, .tid = slot_tid };
+	struct osnic_worker_val w = { .service_id = SVC_ID, .tid = slot_tid, .svc_slot = svc_slot };
 	int err;
 
 	err = bpf_map__update_elem(skel->maps.osnic_workers, &wid, sizeof(wid), &w, sizeof(w), 0);
@@ -75,6 +79,36 @@ static void register_worker(__u32 wid, __u32 tid, __u32 slot_tid)
 	err = bpf_map__update_elem(skel->maps.osnic_worker_tids, &tid, sizeof(tid), &wid,
 				   sizeof(wid), 0);
 	cr_assert_eq(err, 0, "osnic_worker_tids[%u]: %s", tid, strerror(-err));
+}
+
+/*
+ * Whether slot's bit is set in the service's idle set: the service-wide
+ * one (cpu < 0), or that of cpu; any CPU's with cpu == ANY_CPU.
+ */
+#define ANY_CPU 0x7fffffff
+
+static bool idle_bit(__u32 slot, int cpu)
+{
+	int n = libbpf_num_possible_cpus();
+	struct osnic_svc_idle all, per[n];
+	__u32 key = SVC_ID;
+	__u64 bit = 1ULL << (slot % 64);
+	int err;
+
+	cr_assert_gt(n, 0);
+	if (cpu < 0) {
+		err = bpf_map__lookup_elem(skel->maps.osnic_svc_idle, &key, sizeof(key), &all,
+					   sizeof(all), 0);
+		cr_assert_eq(err, 0, "osnic_svc_idle: %s", strerror(-err));
+		return all.bits[slot / 64] & bit;
+	}
+	err = bpf_map__lookup_elem(skel->maps.osnic_svc_idle_cpu, &key, sizeof(key), per,
+				   sizeof(per), 0);
+	cr_assert_eq(err, 0, "osnic_svc_idle_cpu: %s", strerror(-err));
+	for (int c = 0; c < n; c++)
+		if ((cpu == ANY_CPU || c == cpu) && (per[c].bits[slot / 64] & bit))
+			return true;
+	return false;
 }
 
 static struct osnic_worker_sched worker_state(__u32 wid)
@@ -216,8 +250,8 @@ Test(sched_feed, sleeping_and_running_workers)
 	pin_to_cpu(0);
 	start(&blk, blocker, &stop);
 	start(&spn, spinner, &stop);
-	register_worker(WID_BLOCKER, blk.tid, blk.tid);
-	register_worker(WID_SPINNER, spn.tid, spn.tid);
+	register_worker(WID_BLOCKER, blk.tid, blk.tid, SLOT_BLOCKER);
+	register_worker(WID_SPINNER, spn.tid, spn.tid, SLOT_SPINNER);
 	atomic_store(&blk.registered, true);
 	atomic_store(&spn.registered, true);
 	sleep_ms(50);
@@ -228,6 +262,13 @@ Test(sched_feed, sleeping_and_running_workers)
 		     "the thread blocked in read() is %s, not SLEEPING", state_name(ws.state));
 	assert_plausible(ws, t0, "blocked thread");
 	before = ws;
+	/* A sleeper is in its service's idle sets: all, and the CPU it slept on only. */
+	cr_assert(idle_bit(SLOT_BLOCKER, -1), "the sleeper is not in the service's idle set");
+	cr_assert(idle_bit(SLOT_BLOCKER, ws.cpu), "the sleeper is not in cpu %u's idle set",
+		  ws.cpu);
+	for (int c = 0; c < libbpf_num_possible_cpus(); c++)
+		cr_assert(c == (int)ws.cpu || !idle_bit(SLOT_BLOCKER, c),
+			  "the sleeper is in cpu %d's idle set, it slept on %u", c, ws.cpu);
 
 	ws = worker_state(WID_SPINNER);
 	cr_log_info("spinning: %s on cpu %u", state_name(ws.state), ws.cpu);
@@ -246,6 +287,8 @@ Test(sched_feed, sleeping_and_running_workers)
 	cr_assert_eq(ws.state, OSNIC_WS_RUNNING,
 		     "the spinning thread never showed RUNNING in 1 s (%s on cpu %u)",
 		     state_name(ws.state), ws.cpu);
+	cr_assert(!idle_bit(SLOT_SPINNER, -1) && !idle_bit(SLOT_SPINNER, ANY_CPU),
+		  "a running worker is in an idle set");
 
 	/* Wake the blocked one: it must leave SLEEPING, with a newer timestamp. */
 	cr_assert_eq(write(blk.pipe[1], &c, 1), 1, "write: %s", strerror(errno));
@@ -258,6 +301,8 @@ Test(sched_feed, sleeping_and_running_workers)
 		  "the woken thread is %s, not RUNNING or RUNNABLE", state_name(ws.state));
 	cr_assert_gt(ws.updated_ns, before.updated_ns, "the wakeup did not update the state");
 	assert_plausible(ws, t0, "woken thread");
+	cr_assert(!idle_bit(SLOT_BLOCKER, -1) && !idle_bit(SLOT_BLOCKER, ANY_CPU),
+		  "the woken worker is still in an idle set");
 
 	/* Threads that exit are nobody's workers any more. */
 	atomic_store(&stop, true);
@@ -265,6 +310,8 @@ Test(sched_feed, sleeping_and_running_workers)
 	finish(&spn);
 	assert_exits(WID_BLOCKER);
 	assert_exits(WID_SPINNER);
+	cr_assert(!idle_bit(SLOT_BLOCKER, -1) && !idle_bit(SLOT_BLOCKER, ANY_CPU));
+	cr_assert(!idle_bit(SLOT_SPINNER, -1) && !idle_bit(SLOT_SPINNER, ANY_CPU));
 }
 
 Test(sched_feed, ignores_stale_and_unregistered_threads)
@@ -276,7 +323,7 @@ Test(sched_feed, ignores_stale_and_unregistered_threads)
 
 	/* The tid entry names a slot that belongs to another thread (tid reuse). */
 	start(&blk, blocker, &stop);
-	register_worker(WID_STALE, blk.tid, blk.tid + 1);
+	register_worker(WID_STALE, blk.tid, blk.tid + 1, SLOT_STALE);
 	atomic_store(&blk.registered, true);
 	sleep_ms(30);
 	cr_assert_eq(write(blk.pipe[1], &c, 1), 1, "write: %s", strerror(errno));
@@ -290,6 +337,8 @@ Test(sched_feed, ignores_stale_and_unregistered_threads)
 	cr_assert_eq(ws.state, OSNIC_WS_UNKNOWN, "a stale entry was tracked: %s",
 		     state_name(ws.state));
 	cr_assert_eq(ws.updated_ns, 0, "a stale entry was written");
+	cr_assert(!idle_bit(SLOT_STALE, -1) && !idle_bit(SLOT_STALE, ANY_CPU),
+		  "a stale entry entered an idle set");
 	/* And no other slot was touched. */
 	for (__u32 wid = 0; wid < OSNIC_MAX_WORKERS; wid++) {
 		ws = worker_state(wid);

@@ -60,11 +60,81 @@ static void put_service(uint32_t id, uint32_t vers, uint64_t procs, uint32_t dep
 	map_put(skel->maps.osnic_svc_index, &key, sizeof(key), &id, sizeof(id));
 }
 
+/* Bit `slot` of service svc_id's idle set: of cpu, or the service-wide one (cpu < 0). */
+static bool idle_bit(uint32_t svc_id, uint32_t slot, int cpu)
+{
+	int n = libbpf_num_possible_cpus();
+	struct osnic_svc_idle all, per[n];
+
+	cr_assert_gt(n, 0);
+	if (cpu < 0) {
+		cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_svc_idle, &svc_id,
+						  sizeof(svc_id), &all, sizeof(all), 0),
+			     0);
+		return all.bits[slot / 64] & (1ULL << (slot % 64));
+	}
+	cr_assert_lt(cpu, n);
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_svc_idle_cpu, &svc_id, sizeof(svc_id),
+					  per, sizeof(per), 0),
+		     0);
+	return per[cpu].bits[slot / 64] & (1ULL << (slot % 64));
+}
+
+/*
+ * What osnic_worker_sched_set() does to the idle sets, as the scheduler
+ * would: slot's bit leaves the service-wide set and every CPU's, and
+ * enters it again (and cpu's) when on.
+ */
+static void idle_mark(uint32_t svc_id, uint32_t slot, int cpu, bool on)
+{
+	int n = libbpf_num_possible_cpus();
+	struct osnic_svc_idle all, per[n];
+	uint64_t bit = 1ULL << (slot % 64);
+
+	cr_assert_gt(n, 0);
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_svc_idle, &svc_id, sizeof(svc_id), &all,
+					  sizeof(all), 0),
+		     0);
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_svc_idle_cpu, &svc_id, sizeof(svc_id),
+					  per, sizeof(per), 0),
+		     0);
+	all.bits[slot / 64] &= ~bit;
+	for (int c = 0; c < n; c++)
+		per[c].bits[slot / 64] &= ~bit;
+	if (on) {
+		all.bits[slot / 64] |= bit;
+		per[cpu].bits[slot / 64] |= bit;
+	}
+	map_put(skel->maps.osnic_svc_idle, &svc_id, sizeof(svc_id), &all, sizeof(all));
+	map_put(skel->maps.osnic_svc_idle_cpu, &svc_id, sizeof(svc_id), per, sizeof(per));
+}
+
+/* The scheduler's part: worker id's state, and its bit in its service's idle sets. */
 static void set_sched(uint32_t id, uint32_t state, uint32_t cpu)
 {
 	struct osnic_worker_sched ws = { .state = state, .cpu = cpu };
+	struct osnic_worker_val w;
 
 	map_put(skel->maps.osnic_worker_sched, &id, sizeof(id), &ws, sizeof(ws));
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_workers, &id, sizeof(id), &w, sizeof(w),
+					  0),
+		     0);
+	if (w.service_id && w.service_id < OSNIC_MAX_SERVICES)
+		idle_mark(w.service_id, w.svc_slot, cpu, state == OSNIC_WS_SLEEPING);
+}
+
+/* Worker id's slot in the service's workers[], as osnicd gives it. */
+static uint32_t slot_of(uint32_t id, uint32_t svc_id)
+{
+	struct osnic_service_val svc;
+
+	cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_services, &svc_id, sizeof(svc_id), &svc,
+					  sizeof(svc), 0),
+		     0);
+	for (uint32_t i = 0; i < svc.nworkers && i < OSNIC_MAX_SVC_WORKERS; i++)
+		if (svc.workers[i] == id)
+			return i;
+	return 0;
 }
 
 /* A worker of svc_id with its own ring, in the given scheduler state. */
@@ -72,6 +142,7 @@ static void put_worker(uint32_t id, uint32_t svc_id, uint32_t state, uint32_t cp
 {
 	struct osnic_worker_val w = { .service_id = svc_id, .tid = 1000 + id };
 
+	w.svc_slot = slot_of(id, svc_id);
 	map_put(skel->maps.osnic_workers, &id, sizeof(id), &w, sizeof(w));
 	if (!ring_fds[id]) {
 		ring_fds[id] = bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, OSNIC_RING_BYTES,
@@ -859,9 +930,13 @@ Test(xdp_steer, full_worker_is_skipped, .init = setup, .fini = teardown)
 	set_sched(1, OSNIC_WS_SLEEPING, TEST_CPU);
 	set_sched(3, OSNIC_WS_RUNNING, TEST_CPU + 1);
 	deliver_one("first", 1);
+	/* Taken, worker 1 left the idle sets; here it sleeps again, its call unread. */
+	cr_assert(!idle_bit(SVC_V2, 0, -1) && !idle_bit(SVC_V2, 0, TEST_CPU));
+	set_sched(1, OSNIC_WS_SLEEPING, TEST_CPU);
 	deliver_one("second: 2 of 4 lines", 1);
 	cr_assert_eq(ring_lines(1), 4);
 	/* Worker 1 is the best but full; 2 and 3 are running and empty. */
+	set_sched(1, OSNIC_WS_SLEEPING, TEST_CPU);
 	deliver_one("third: worker 1 is full", 2);
 	deliver_one("fourth", 3);
 	deliver_one("fifth", 2);
@@ -963,6 +1038,167 @@ Test(xdp_steer, ring_full_drops_and_counts, .init = setup, .fini = teardown)
 	cr_assert_eq(svc_stats_sum(SVC_V2).drop_ring_full, runs - fit);
 	cr_assert_eq(ring_drain(1, &rr), fit);
 	cr_assert_eq(rr.rec[0].size, OSNIC_REC_SIZE(24));
+}
+
+/* ---- steering among as many workers as a service may have ---------------------- */
+
+/* Workers 1..MANY in slots 0..MANY-1: OSNIC_MAX_SVC_WORKERS, as far as worker ids allow. */
+#define MANY                                                                    \
+	(OSNIC_MAX_SVC_WORKERS < OSNIC_MAX_WORKERS ? OSNIC_MAX_SVC_WORKERS \
+						   : OSNIC_MAX_WORKERS - 1)
+
+/* Service 1 with workers 1..MANY, each with a ring, all running. */
+static void many_workers(uint32_t depth)
+{
+	static uint32_t ids[OSNIC_MAX_SVC_WORKERS];
+
+	for (uint32_t i = 0; i < MANY; i++)
+		ids[i] = i + 1;
+	put_service(SVC_V2, 2, PROCS_V2, depth, 0, MANY, ids);
+	for (uint32_t id = 1; id <= MANY; id++)
+		put_worker(id, SVC_V2, OSNIC_WS_RUNNING, TEST_CPU);
+}
+
+/* The worker that got the last delivered call (XDP notes when, per worker). */
+static uint32_t last_delivered(void)
+{
+	uint64_t latest = 0;
+	uint32_t who = 0;
+
+	for (uint32_t id = 1; id <= MANY; id++) {
+		struct osnic_worker_rx rx;
+
+		cr_assert_eq(bpf_map__lookup_elem(skel->maps.osnic_worker_rx, &id, sizeof(id), &rx,
+						  sizeof(rx), 0),
+			     0);
+		if (rx.last_rx_ns > latest) {
+			latest = rx.last_rx_ns;
+			who = id;
+		}
+	}
+	return who;
+}
+
+/* One call; returns the worker it went to, 0 when it was not delivered. */
+static uint32_t call_one(void)
+{
+	struct rpc_spec r = { CALL(2, 1), .args_len = 16 };
+	uint64_t before = rx_count(OSNIC_RX_RPC_DELIVERED);
+
+	cr_assert_eq(send_call(&r, NULL, NULL), XDP_DROP);
+	return rx_count(OSNIC_RX_RPC_DELIVERED) > before ? last_delivered() : 0;
+}
+
+/* Worker id (asleep on this CPU for that) gets one call. */
+static void give_call(uint32_t id)
+{
+	set_sched(id, OSNIC_WS_SLEEPING, TEST_CPU);
+	cr_assert_eq(call_one(), id, "a call for sleeping worker %u", id);
+	set_sched(id, OSNIC_WS_RUNNING, TEST_CPU);
+}
+
+Test(xdp_steer_many, sleeper_here_then_elsewhere_then_a_running_one, .init = setup,
+     .fini = teardown)
+{
+	const uint32_t here = 101, elsewhere = MANY;
+	uint32_t id;
+
+	many_workers(DEPTH_LINES);
+	set_sched(elsewhere, OSNIC_WS_SLEEPING, TEST_CPU + 1);
+	set_sched(here, OSNIC_WS_SLEEPING, TEST_CPU);
+	cr_assert(idle_bit(SVC_V2, here - 1, -1) && idle_bit(SVC_V2, here - 1, TEST_CPU));
+
+	cr_assert_eq(call_one(), here, "asleep on this CPU beats asleep elsewhere");
+	/* Claimed: out of both sets, so the next call wakes another. */
+	cr_assert(!idle_bit(SVC_V2, here - 1, -1) && !idle_bit(SVC_V2, here - 1, TEST_CPU));
+	cr_assert_eq(call_one(), elsewhere, "asleep elsewhere beats running (empty rings)");
+	cr_assert(!idle_bit(SVC_V2, elsewhere - 1, -1));
+
+	id = call_one();
+	cr_assert(id >= 1 && id <= MANY, "no sleeper left: a running worker, not %u", id);
+	cr_assert_eq(worker_stats_sum(here).delivered_idle, 1);
+	cr_assert_eq(worker_stats_sum(elsewhere).delivered_idle, 1);
+	cr_assert_eq(worker_stats_sum(id).delivered_idle, id == here || id == elsewhere);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 3);
+}
+
+Test(xdp_steer_many, stale_idle_slot_is_skipped, .init = setup, .fini = teardown)
+{
+	struct osnic_worker_val gone = { .service_id = SVC_V3 };
+	uint32_t id = 6;
+
+	many_workers(DEPTH_LINES);
+	set_sched(6, OSNIC_WS_SLEEPING, TEST_CPU);
+	set_sched(201 <= MANY ? 201 : MANY, OSNIC_WS_SLEEPING, TEST_CPU);
+	/* Worker 6 left: its slot's bit is stale. */
+	map_put(skel->maps.osnic_workers, &id, sizeof(id), &gone, sizeof(gone));
+	cr_assert_eq(call_one(), 201 <= MANY ? 201 : MANY, "the stale slot is passed over");
+	cr_assert(!idle_bit(SVC_V2, 5, -1) && !idle_bit(SVC_V2, 5, TEST_CPU),
+		  "and its bit dropped");
+	cr_assert_eq(ring_lines(6), 0);
+}
+
+Test(xdp_steer_many, full_workers_are_never_chosen, .init = setup, .fini = teardown)
+{
+	uint64_t full_before;
+	struct ring_read rr;
+	uint32_t id;
+
+	/* Each call takes 2 lines: one fills a worker. */
+	many_workers(2);
+	for (id = 1; id <= MANY; id++)
+		give_call(id);
+	for (int i = 0; i < 3; i++)
+		cr_assert_eq(call_one(), 0, "all %u workers are at their depth", MANY);
+	/* Asleep but full: still not chosen. */
+	set_sched(7, OSNIC_WS_SLEEPING, TEST_CPU);
+	cr_assert_eq(call_one(), 0);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_RING_FULL), 4);
+	cr_assert_eq(rx_count(OSNIC_RX_RPC_NO_WORKER), 0);
+
+	/* One worker has room: calls go to it or are refused, never to a full one. */
+	cr_assert_eq(ring_drain(37, &rr), 1);
+	full_before = rx_count(OSNIC_RX_RPC_RING_FULL);
+	for (int i = 0; i < 64; i++) {
+		id = call_one();
+		cr_assert(id == 0 || id == 37, "call %d went to full worker %u", i, id);
+	}
+	cr_assert_geq(rx_count(OSNIC_RX_RPC_DELIVERED), MANY);
+	cr_assert_leq(rx_count(OSNIC_RX_RPC_DELIVERED), MANY + 1);
+	cr_assert_geq(rx_count(OSNIC_RX_RPC_RING_FULL) - full_before, 63);
+	for (id = 1; id <= MANY; id++)
+		cr_assert_leq(ring_lines(id), 2, "worker %u is past its depth", id);
+}
+
+/*
+ * Without sleepers, the shorter of two sampled rings: with half the
+ * workers holding a call, an empty one is chosen 3 times in 4 (both
+ * samples loaded 1 time in 4), where a choice that ignored the rings
+ * would make it 1 in 2.
+ */
+Test(xdp_steer_many, shorter_of_two_sampled_rings, .init = setup, .fini = teardown)
+{
+	const int rounds = 200;
+	struct ring_read rr;
+	int empty = 0;
+
+	many_workers(DEPTH_LINES);
+	for (uint32_t id = 1; id <= MANY; id += 2)
+		give_call(id);
+	for (int i = 0; i < rounds; i++) {
+		uint32_t id = call_one();
+		bool loaded = id % 2;
+
+		cr_assert(id >= 1 && id <= MANY, "round %d: not delivered", i);
+		empty += !loaded;
+		/* Back as it was: the odd ones hold one call, the even ones none. */
+		ring_drain(id, &rr);
+		if (loaded)
+			give_call(id);
+	}
+	cr_log_info("an empty ring was chosen in %d of %d rounds", empty, rounds);
+	cr_assert_geq(empty, rounds * 6 / 10, "an empty ring was chosen in only %d of %d rounds",
+		      empty, rounds);
 }
 
 /*

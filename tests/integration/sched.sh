@@ -141,7 +141,7 @@ if [ "$expect_mode" = sched_ext ]; then
 	check_eq "the kernel runs the osnic scheduler" osnic "$(kernel_ops)"
 	check_out "sched status (text) shows its counters" "enabled_tasks +[1-9]" ctl sched status
 	# Its state is useless to XDP unless it writes the maps XDP reads.
-	check_out "the scheduler shares osnicd's 6 maps" "attached \(6 shared maps reused\)" \
+	check_out "the scheduler shares osnicd's 8 maps" "attached \(8 shared maps reused\)" \
 		cat "$tmp/osnicd.log"
 else
 	check_out "sched status: the reason" "CONFIG_SCHED_CLASS_EXT" jq -r .status.reason <<<"$status"

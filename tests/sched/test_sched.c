@@ -245,6 +245,10 @@ static const struct shared_map shared_maps[] = {
 	  OSNIC_MAX_WORKERS },
 	{ "osnic_worker_sched", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct osnic_worker_sched),
 	  OSNIC_MAX_WORKERS },
+	{ "osnic_svc_idle", BPF_MAP_TYPE_ARRAY, 4, sizeof(struct osnic_svc_idle),
+	  OSNIC_MAX_SERVICES },
+	{ "osnic_svc_idle_cpu", BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct osnic_svc_idle),
+	  OSNIC_MAX_SERVICES },
 };
 #define NR_SHARED_MAPS (sizeof(shared_maps) / sizeof(shared_maps[0]))
 

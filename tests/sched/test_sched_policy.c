@@ -37,7 +37,7 @@ TestSuite(sched_policy, .init = require_idle_sched_ext, .timeout = 240);
 struct env {
 	struct osnic_scheduler *s;
 	struct ring_fill_test *fill;
-	int services, workers, tids, rings, rx, wsched;
+	int services, workers, tids, rings, rx, wsched, idle, idle_cpu;
 	int ring_fd[OSNIC_MAX_WORKERS];
 	int ncpus;
 };
@@ -65,6 +65,8 @@ static void env_start(struct env *e)
 	e->rings = map_fd(e, "osnic_rings");
 	e->rx = map_fd(e, "osnic_worker_rx");
 	e->wsched = map_fd(e, "osnic_worker_sched");
+	e->idle = map_fd(e, "osnic_svc_idle");
+	e->idle_cpu = map_fd(e, "osnic_svc_idle_cpu");
 
 	/* The filler writes into the scheduler's rings, as XDP will. */
 	e->fill = ring_fill_test__open();
@@ -106,10 +108,13 @@ static void add_service(struct env *e, __u32 depth_lines, __u32 max_cpus, const 
 		     strerror(errno));
 }
 
-/* osnicd's part: worker wid is thread tid, with a ring of its own. */
-static void add_worker(struct env *e, __u32 wid, __u32 tid)
+/*
+ * osnicd's part: worker wid is thread tid, with a ring of its own, in slot
+ * `slot` of its service's workers[].
+ */
+static void add_worker_at(struct env *e, __u32 wid, __u32 tid, __u32 slot)
 {
-	struct osnic_worker_val w = { .service_id = SVC_ID, .tid = tid };
+	struct osnic_worker_val w = { .service_id = SVC_ID, .tid = tid, .svc_slot = slot };
 	int ring;
 
 	ring = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "osnic_ring", 0, 0, OSNIC_RING_BYTES, NULL);
@@ -121,6 +126,11 @@ static void add_worker(struct env *e, __u32 wid, __u32 tid)
 		     strerror(errno));
 	cr_assert_eq(bpf_map_update_elem(e->tids, &tid, &wid, 0), 0, "osnic_worker_tids: %s",
 		     strerror(errno));
+}
+
+static void add_worker(struct env *e, __u32 wid, __u32 tid)
+{
+	add_worker_at(e, wid, tid, 0);
 }
 
 /* XDP's part: count calls of `lines` lines for worker wid, received on rx_cpu. */
@@ -157,6 +167,33 @@ static struct osnic_worker_sched worker_state(struct env *e, __u32 wid)
 	cr_assert_eq(bpf_map_lookup_elem(e->wsched, &wid, &ws), 0, "osnic_worker_sched: %s",
 		     strerror(errno));
 	return ws;
+}
+
+/*
+ * Whether slot's bit is set in SVC_ID's idle set: the service-wide one
+ * (cpu < 0), else cpu's; any CPU's with cpu == ANY_CPU.
+ */
+#define ANY_CPU 0x7fffffff
+
+static bool idle_bit(struct env *e, __u32 slot, int cpu)
+{
+	int n = libbpf_num_possible_cpus();
+	struct osnic_svc_idle all, per[n];
+	__u32 key = SVC_ID;
+	__u64 bit = 1ULL << (slot % 64);
+
+	cr_assert_gt(n, 0);
+	if (cpu < 0) {
+		cr_assert_eq(bpf_map_lookup_elem(e->idle, &key, &all), 0, "osnic_svc_idle: %s",
+			     strerror(errno));
+		return all.bits[slot / 64] & bit;
+	}
+	cr_assert_eq(bpf_map_lookup_elem(e->idle_cpu, &key, per), 0, "osnic_svc_idle_cpu: %s",
+		     strerror(errno));
+	for (int c = 0; c < n; c++)
+		if ((cpu == ANY_CPU || c == cpu) && (per[c].bits[slot / 64] & bit))
+			return true;
+	return false;
 }
 
 /*
@@ -423,7 +460,9 @@ static double median(double *v, int n)
  */
 Test(sched_policy, recognises_workers)
 {
+	enum { SLOT = 130 };
 	struct osnic_sched_stats before, after;
+	static __u32 wids[SLOT + 1];
 	struct osnic_worker_sched ws;
 	struct sleeper w, other;
 	struct env e;
@@ -434,8 +473,10 @@ Test(sched_policy, recognises_workers)
 	sleeper_start(&w);
 	sleeper_start(&other);
 	w.spin_ms = 1000;
-	add_worker(&e, wid, w.tid);
-	add_service(&e, 64, 0, &wid, 1);
+	/* Past the first 64 slots: the others are empty. */
+	add_worker_at(&e, wid, w.tid, SLOT);
+	wids[SLOT] = wid;
+	add_service(&e, 64, 0, wids, SLOT + 1);
 	osnic_sched_stats(e.s, &before);
 	atomic_store(&w.go, true);
 	atomic_store(&other.go, true);
@@ -448,6 +489,10 @@ Test(sched_policy, recognises_workers)
 	cr_assert_eq(ws.state, OSNIC_WS_SLEEPING, "the worker blocked in read() is %s",
 		     state_name(ws.state));
 	cr_assert_lt(ws.cpu, (__u32)e.ncpus, "cpu %u of %d", ws.cpu, e.ncpus);
+	/* Asleep: in its service's idle sets, the service-wide one and its CPU's. */
+	cr_assert(idle_bit(&e, SLOT, -1), "the sleeping worker is not in the service's idle set");
+	cr_assert(idle_bit(&e, SLOT, ws.cpu), "the sleeping worker is not in cpu %u's idle set",
+		  ws.cpu);
 
 	/* Woken, it spins 1 s: RUNNING on a CPU, then SLEEPING again. */
 	cr_assert_eq(write(w.pipe[1], &c, 1), 1);
@@ -455,11 +500,15 @@ Test(sched_policy, recognises_workers)
 	cr_log_info("spinning worker: %s on cpu %u", state_name(ws.state), ws.cpu);
 	cr_assert_eq(ws.state, OSNIC_WS_RUNNING, "the spinning worker is %s", state_name(ws.state));
 	cr_assert_lt(ws.cpu, (__u32)e.ncpus, "cpu %u of %d", ws.cpu, e.ncpus);
+	cr_assert(!idle_bit(&e, SLOT, -1) && !idle_bit(&e, SLOT, ANY_CPU),
+		  "the running worker is still in an idle set");
 	while (atomic_load(&w.wakeups) == 0)
 		sleep_ms(5);
 	ws = await_state(&e, wid, OSNIC_WS_SLEEPING, 2000);
 	cr_assert_eq(ws.state, OSNIC_WS_SLEEPING, "the worker blocked again is %s",
 		     state_name(ws.state));
+	cr_assert(idle_bit(&e, SLOT, -1) && idle_bit(&e, SLOT, ws.cpu),
+		  "the worker asleep again is not back in the idle sets");
 	cr_assert_eq(atomic_load(&w.on_ext), 1, "the worker did not run in the sched_ext class");
 
 	/* A thread that is not registered leaves no trace. */

@@ -285,25 +285,62 @@ Test(registry, only_the_owner_touches_services_and_workers)
 	cr_assert_eq(reg_service_del(&reg, a, s, NULL, &ext), 0);
 }
 
+/*
+ * A service as full as the worker ids allow, keeping two for another
+ * service: all of OSNIC_MAX_SVC_WORKERS once there are enough ids.
+ */
+#define SVC_FULL                                                                           \
+	(OSNIC_MAX_SVC_WORKERS + 2 < OSNIC_MAX_WORKERS ? OSNIC_MAX_SVC_WORKERS \
+							: OSNIC_MAX_WORKERS - 3)
+
 Test(registry, workers_per_service_ids_and_generations)
 {
 	uint32_t a = app(10, UID_A, false), s, t = 0, i, id, w1, w2;
+	const struct osnic_service_val *sv;
+	struct reg_changes chg = { 0 };
 	struct osnic_nl_ext ext;
 
+	no_quota();
 	s = svc(a, 5000, 1, 1);
-	for (i = 0; i < OSNIC_MAX_SVC_WORKERS; i++)
+	sv = &reg.services[s].val;
+	for (i = 0; i < SVC_FULL; i++) {
 		cr_assert_eq(worker(a, s, 100 + i), i + 1);
-	cr_assert_eq(reg_worker_add(&reg, a, s, 999, &id, NULL, &ext), -ENOSPC);
-	cr_assert_eq(reg.services[s].val.nworkers, OSNIC_MAX_SVC_WORKERS);
+		cr_assert_eq(reg.workers[i + 1].val.svc_slot, i, "worker %u's slot", i + 1);
+	}
+	if (SVC_FULL == OSNIC_MAX_SVC_WORKERS)
+		cr_assert_eq(reg_worker_add(&reg, a, s, 999, &id, NULL, &ext), -ENOSPC);
+	cr_assert_eq(sv->nworkers, SVC_FULL);
 	cr_assert_eq(reg.workers[3].val.generation, 1);
 
-	/* Removing one compacts the service's array and frees its id. */
-	cr_assert_eq(reg_worker_del(&reg, a, 3, NULL, NULL), 0);
-	cr_assert_eq(reg.services[s].val.nworkers, OSNIC_MAX_SVC_WORKERS - 1);
-	for (i = 0; i < OSNIC_MAX_SVC_WORKERS - 1; i++)
-		cr_assert_neq(reg.services[s].val.workers[i], 3);
-	cr_assert_eq(reg.services[s].val.workers[OSNIC_MAX_SVC_WORKERS - 1], 0);
+	/*
+	 * Removing one moves the last worker into its slot, and only that
+	 * one: both are changed, the others keep their slots.
+	 */
+	cr_assert_eq(reg_worker_del(&reg, a, 3, &chg, NULL), 0);
+	cr_assert_eq(sv->nworkers, SVC_FULL - 1);
+	cr_assert_eq(sv->workers[2], SVC_FULL, "the last worker fills the hole");
+	cr_assert_eq(reg.workers[SVC_FULL].val.svc_slot, 2);
+	cr_assert_eq(sv->workers[SVC_FULL - 1], 0);
+	for (i = 0; i < SVC_FULL - 1; i++) {
+		cr_assert_neq(sv->workers[i], 3);
+		cr_assert_eq(reg.workers[sv->workers[i]].val.svc_slot, i, "slot %u", i);
+	}
+	cr_assert(reg_changes_worker(&chg, 3) && reg_changes_worker(&chg, SVC_FULL));
+	cr_assert(!reg_changes_worker(&chg, 1) && !reg_changes_worker(&chg, 4));
+
+	/* The last one leaves: nothing moves. */
+	memset(&chg, 0, sizeof(chg));
+	w1 = sv->workers[SVC_FULL - 2];
+	cr_assert_eq(reg_worker_del(&reg, a, w1, &chg, NULL), 0);
+	cr_assert_eq(sv->nworkers, SVC_FULL - 2);
+	cr_assert_eq(sv->workers[SVC_FULL - 2], 0);
+	cr_assert_eq(sv->workers[2], SVC_FULL);
+	cr_assert(reg_changes_worker(&chg, w1) && !reg_changes_worker(&chg, SVC_FULL));
+
+	/* A new worker takes the next slot. */
 	cr_assert_eq(worker(a, s, 500), 3, "the lowest free worker id");
+	cr_assert_eq(reg.workers[3].val.svc_slot, SVC_FULL - 2);
+	cr_assert_eq(sv->workers[SVC_FULL - 2], 3);
 	cr_assert_eq(reg.workers[3].val.generation, 2, "a reused slot's generation grows");
 	cr_assert_eq(reg.workers[3].val.tid, 500);
 	cr_assert_eq(reg.workers[3].val.owner_uid, UID_A);
@@ -417,7 +454,7 @@ Test(registry, adopt_restores_services_and_workers)
 		.nworkers = 2, .workers = { 9, 4 },
 	};
 	struct osnic_worker_val w9 = {
-		.service_id = 12, .tid = 300, .owner_uid = UID_A, .generation = 5
+		.service_id = 12, .tid = 300, .owner_uid = UID_A, .generation = 5, .svc_slot = 7
 	};
 	struct osnic_worker_val w4 = {
 		.service_id = 12, .tid = 301, .owner_uid = UID_A, .generation = 2
@@ -430,6 +467,11 @@ Test(registry, adopt_restores_services_and_workers)
 	cr_assert_eq(reg_worker_adopt(&reg, 9, &w9, NULL), 0);
 	cr_assert_eq(reg_worker_adopt(&reg, 4, &w4, NULL), 0);
 	cr_assert_eq(reg.services[12].val.nworkers, 2);
+	/* Slots are given again in the order of adoption, whatever the maps said. */
+	cr_assert_eq(reg.services[12].val.workers[0], 9);
+	cr_assert_eq(reg.services[12].val.workers[1], 4);
+	cr_assert_eq(reg.workers[9].val.svc_slot, 0);
+	cr_assert_eq(reg.workers[4].val.svc_slot, 1);
 	cr_assert_eq(reg.workers[9].val.generation, 5);
 	cr_assert_eq(reg.workers[9].app_id, a);
 	cr_assert_eq(reg_svc_lookup(&reg, &k), 12);
