@@ -520,7 +520,7 @@ $(BIN)/osnic-run: scripts/osnic-run | $(BIN)
 # tests/integration/osnic_run.sh's lookups.
 $(BIN)/osnic-nis-client: $(OBJ)/bench/nis_client.o | $(BIN)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ -ltirpc
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -ltirpc -lm
 
 # A libtirpc server with a poll/select loop of its own, for the same test.
 $(BUILD)/tests/own_loop_server: $(OBJ)/tests/integration/own_loop_server.o | $(BUILD)/tests
