@@ -129,7 +129,7 @@ help:
 	@echo 'make check-bpf  only the BPF_PROG_TEST_RUN tests (root)'
 	@echo 'make check-net  only the reply sender tests, each in its own netns (root)'
 	@echo 'make check-fuzz every libFuzzer target for 10 s (XDR, netlink)'
-	@echo 'make check-bench-tools  bench/summary.py and plots.sh on made-up results'
+	@echo 'make check-bench-tools  bench/summary.py, plots.sh, nis_summary.py on made-up results'
 	@echo 'make check-integration  netns + veth tests: osnicd, demo service, real clients (root)'
 	@echo 'make vmtest     boot the sched_ext kernel once and run the tests in it'
 	@echo 'make vmbench    p50/p99 under CPU hogs, osnic scheduler vs default, in the VM'
@@ -166,7 +166,8 @@ check-net: $(BUILD)/tests/net
 check-fuzz:
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_TIME=10
 
-# make bench's summary.py and plots.sh on made-up results with known figures.
+# make bench's summary.py, plots.sh and nis_summary.py on made-up results
+# with known figures.
 check-bench-tools:
 	$(call msg,TEST,bench tools)
 	$(Q)tests/bench/bench_tools.sh

@@ -17,7 +17,9 @@
 # bench/run.sh (BENCH_RT=0: not); osnicd is not pinned. ROUNDS rounds
 # alternate the two servers. Writes $BUILD/bench/nis.csv (every run) and
 # nis.txt (bench/nis_summary.py's table: medians, osnic-run/tirpc, the
-# targets). BENCH_QUICK=1: shorter runs, one round. Needs root, ypserv.
+# targets), and osnicctl stats after each osnic-run round
+# (nis-osnic-stats-N.txt). BENCH_QUICK=1: shorter runs, one round.
+# NIS_PERF=1: perf profiles (below). Needs root, ypserv.
 set -uo pipefail
 
 name=nis
@@ -36,6 +38,9 @@ SERVER_CPU=${SERVER_CPU:-1}
 # SCHED_FIFO: see bench/run.sh (RT throttling stalls a task busy > 95 % of
 # a second; the client sleeps in ppoll rather than spin for that reason).
 if [ "${BENCH_RT:-1}" = 1 ]; then rt=(chrt -f 10); else rt=(); fi
+# osnicd's ring depth per worker, as bench/run.sh's (OSNIC_DEPTH=1024: its
+# default, ~500 NIS calls; a socket's default receive buffer holds ~300).
+OSNIC_DEPTH=${OSNIC_DEPTH:-4096}
 KEYS=10000
 domain=osnicbench$$
 map=bench.byname
@@ -47,6 +52,7 @@ daemon_pid=
 
 cleanup() {
 	set +e
+	[ -n "${perf_pid:-}" ] && kill -INT "$perf_pid" 2>/dev/null && wait "$perf_pid"
 	[ -n "$daemon_pid" ] && kill -KILL "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
 	rm -rf "$ypdir"
 	common_cleanup
@@ -60,7 +66,7 @@ command -v ypserv >/dev/null || { echo "error: ypserv missing (make deps)" >&2; 
 setup_netns
 ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
 ensure_rpcbind
-start_osnic || exit 1
+start_osnic --depth "$OSNIC_DEPTH" || exit 1
 in_osnic "$bin/osnicctl" iface attach "$srv_if" >/dev/null || exit 1
 
 mkdir -p "$ypdir" "$(dirname "$out")"
@@ -111,13 +117,36 @@ stop_ypserv() {
 	sleep 0.2
 }
 
+# NIS_PERF=1: a system-wide profile of each closed-loop run, reported for
+# the client's and the server's CPU into nis-perf-SERVER-cpuN.txt.
+perf_pid=
+perf_start() {
+	[ "${NIS_PERF:-0}" = 1 ] || return 0
+	perf record -q -a -g -F 4999 -o "$build/bench/nis-perf-$1.data" >/dev/null 2>&1 &
+	perf_pid=$!
+	sleep 0.3
+}
+perf_stop() {
+	local c
+	[ -n "$perf_pid" ] || return 0
+	kill -INT "$perf_pid"
+	wait "$perf_pid" 2>/dev/null
+	perf_pid=
+	for c in "$CLIENT_CPU" "$SERVER_CPU"; do
+		perf report -q -i "$build/bench/nis-perf-$1.data" --no-children -C "$c" \
+			--sort comm,dso,sym --percent-limit 0.5 -g none >"$build/bench/nis-perf-$1-cpu$c.txt" 2>/dev/null
+	done
+}
+
 xdp=()
 for round in $(seq "$ROUNDS"); do
 	for server in tirpc osnic-run; do
 		say "$server, round $round of $ROUNDS"
 		start_ypserv "$server"
 		d0=$(in_osnic "$bin/osnicctl" -j stats | jq '.rx.rpc_delivered')
+		perf_start "$server-$round"
 		client "$server/closed/$round" 1000000000 -O "$OUTSTANDING" -d "$RUN_S"
+		perf_stop "$server-$round"
 		rate=$(($(last_tput "$server/closed/$round") / 2))
 		if [ "$rate" -gt 0 ]; then
 			client "$server/open50/$round" 1000000000 -r "$rate" -d "$RUN_S"
@@ -126,6 +155,8 @@ for round in $(seq "$ROUNDS"); do
 		fi
 		client "$server/serial/$round" "$SERIAL_CALLS"
 		d1=$(in_osnic "$bin/osnicctl" -j stats | jq '.rx.rpc_delivered')
+		[ "$server" = osnic-run ] &&
+			in_osnic "$bin/osnicctl" stats >"$build/bench/nis-osnic-stats-$round.txt" 2>&1
 		xdp+=("$server round $round: $((d1 - d0)) calls delivered by XDP")
 		stop_ypserv
 	done
