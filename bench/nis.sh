@@ -39,7 +39,7 @@ SERVER_CPU=${SERVER_CPU:-1}
 # a second; the client sleeps in ppoll rather than spin for that reason).
 if [ "${BENCH_RT:-1}" = 1 ]; then rt=(chrt -f 10); else rt=(); fi
 # osnicd's ring depth per worker, as bench/run.sh's (OSNIC_DEPTH=1024: its
-# default, ~500 NIS calls; a socket's default receive buffer holds ~300).
+# default: ~500 NIS calls).
 OSNIC_DEPTH=${OSNIC_DEPTH:-4096}
 KEYS=10000
 domain=osnicbench$$
