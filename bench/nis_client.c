@@ -379,7 +379,7 @@ static int take_reply(struct load *l, struct flight *fl, const uint8_t *m, size_
 	if (n < 24 || get32(m + 4) != 1 || get32(m + 8) != 0)
 		goto bad;
 	vlen = (get32(m + 16) + 3) & ~3u;
-	if (vlen > n - 24 || n - 24 - vlen < 12 || get32(m + 20 + vlen) != 0)
+	if (vlen > n - 24 || n - 24 - vlen < 8 || get32(m + 20 + vlen) != 0)
 		goto bad;
 	m += 24 + vlen;
 	n -= 24 + vlen;
