@@ -131,7 +131,7 @@ help:
 	@echo 'make check-bpf  only the BPF_PROG_TEST_RUN tests (root)'
 	@echo 'make check-net  only the reply sender tests, each in its own netns (root)'
 	@echo 'make check-fuzz every libFuzzer target for 10 s (XDR, netlink)'
-	@echo 'make check-bench-tools  bench/summary.py and plots.sh on made-up results'
+	@echo 'make check-bench-tools  bench/summary.py, plots.sh, nis_summary.py on made-up results'
 	@echo 'make check-integration  netns + veth tests: osnicd, demo service, real clients (root)'
 	@echo 'make vmtest     boot the sched_ext kernel once and run the tests in it'
 	@echo 'make vmbench    p50/p99 under CPU hogs, osnic scheduler vs default, in the VM'
@@ -168,8 +168,9 @@ check-net: $(BUILD)/tests/net
 check-fuzz:
 	$(Q)$(MAKE) --no-print-directory fuzz FUZZ_TIME=10
 
-# make bench's summary.py and plots.sh on made-up results with known figures,
-# and a tiny sweep of osnic-xdp-cost (root) checked against the counters.
+# make bench's summary.py, plots.sh and nis_summary.py on made-up results
+# with known figures, and a tiny sweep of osnic-xdp-cost (root) checked
+# against the counters.
 check-bench-tools: $(BIN)/osnic-xdp-cost
 	$(call msg,TEST,bench tools)
 	$(Q)BUILD=$(BUILD) tests/bench/bench_tools.sh
@@ -529,7 +530,7 @@ $(BIN)/osnic-run: scripts/osnic-run | $(BIN)
 # tests/integration/osnic_run.sh's lookups.
 $(BIN)/osnic-nis-client: $(OBJ)/bench/nis_client.o | $(BIN)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ -ltirpc
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -ltirpc -lm
 
 # A libtirpc server with a poll/select loop of its own, for the same test.
 $(BUILD)/tests/own_loop_server: $(OBJ)/tests/integration/own_loop_server.o | $(BUILD)/tests

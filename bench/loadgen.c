@@ -40,6 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_stats.h"
+
 #define DEMO_PROG	0x20001234u
 #define DEMO_VERS	1u
 #define MAX_THREADS	64
@@ -47,8 +49,6 @@
 #define SLOTS		65536u		/* outstanding calls per thread, at most */
 #define BATCH		32
 #define MSG_MAX		8192
-#define SUB_BITS	6
-#define NBUCKETS	((64 - SUB_BITS) << SUB_BITS)
 
 enum proc { P_NULL = 0, P_ECHO = 1, P_ADD = 2, P_SPIN = 5 };
 
@@ -98,43 +98,6 @@ struct thread {
 static struct opts o;
 static struct thread th[MAX_THREADS];
 static uint64_t t_start, t_end;
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
-}
-
-static unsigned int bucket(uint64_t v)
-{
-	unsigned int msb;
-
-	if (v < (1u << SUB_BITS))
-		return v;
-	msb = 63 - __builtin_clzll(v);
-	return ((msb - SUB_BITS + 1) << SUB_BITS) + ((v >> (msb - SUB_BITS)) & ((1u << SUB_BITS) - 1));
-}
-
-/* The upper end of a bucket's values. */
-static uint64_t bucket_value(unsigned int b)
-{
-	unsigned int e = b >> SUB_BITS, m = b & ((1u << SUB_BITS) - 1);
-
-	if (!e)
-		return m;
-	return ((uint64_t)((1u << SUB_BITS) | m) << (e - 1)) + ((1ull << (e - 1)) - 1);
-}
-
-static double rnd(uint64_t *s)
-{
-	/* xorshift64* */
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return ((*s * 2685821657736338717ull) >> 11) * (1.0 / 9007199254740992.0);
-}
 
 static uint8_t *put32(uint8_t *p, uint32_t v)
 {
@@ -373,46 +336,6 @@ static void *run_thread(void *arg)
 	return NULL;
 }
 
-static uint64_t pid_cpu_ticks(int pid)
-{
-	char path[64], buf[4096], *p;
-	unsigned long long ut, st;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return 0;
-	return ut + st;
-}
-
-static uint64_t cpu_busy_ticks(int cpu)
-{
-	unsigned long long v[10] = {};
-	char line[512], name[16];
-	uint64_t busy = 0;
-	FILE *f = fopen("/proc/stat", "r");
-
-	snprintf(name, sizeof(name), "cpu%d ", cpu);
-	while (f && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, name, strlen(name)))
-			continue;
-		sscanf(line + strlen(name), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
-		       &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-		busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];	/* not idle, iowait */
-	}
-	if (f)
-		fclose(f);
-	return busy;
-}
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -590,20 +513,9 @@ int main(int argc, char **argv)
 	n = 0;
 	for (b = 0; b < NBUCKETS; b++)
 		n += hist[b];
-	acc = 0;
-	for (b = 0; b < NBUCKETS; b++) {
-		uint64_t prev = acc;
-
-		acc += hist[b];
-		if (!hist[b])
-			continue;
-		if (prev < n * 0.5 && acc >= n * 0.5)
-			p50 = bucket_value(b);
-		if (prev < n * 0.99 && acc >= n * 0.99)
-			p99 = bucket_value(b);
-		if (prev < n * 0.999 && acc >= n * 0.999)
-			p999 = bucket_value(b);
-	}
+	p50 = hist_quantile(hist, n, 0.5);
+	p99 = hist_quantile(hist, n, 0.99);
+	p999 = hist_quantile(hist, n, 0.999);
 	if (max_ns && p999 > max_ns)
 		p999 = max_ns;
 	if (max_ns && p99 > max_ns)

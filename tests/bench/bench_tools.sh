@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # make bench's post-processing on made-up results whose figures are known:
-# bench/summary.py (figures, ratios against each baseline, targets) and
-# bench/plots.sh (the PNGs). The load runs themselves are covered by
-# tests/integration/bench_smoke.sh. Then, as root, a tiny sweep of
-# osnic-xdp-cost, whose own counter checks must pass, and must fail on a
-# case timed off its path. Prints `bench tools: N passed, N failed`.
+# bench/summary.py (figures, ratios against each baseline, targets),
+# bench/plots.sh (the PNGs) and bench/nis_summary.py (the NIS table). The
+# load runs themselves are covered by tests/integration/bench_smoke.sh.
+# Then, as root, a tiny sweep of osnic-xdp-cost, whose own counter checks
+# must pass, and must fail on a case timed off its path. Prints
+# `bench tools: N passed, N failed`.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d /tmp/osnic-bench-tools.XXXXXX)
@@ -168,6 +169,53 @@ else
 		pass "... a case off its path fails the run" ||
 		fail "... a case off its path fails the run" "exit $rc: $out"
 fi
+
+echo "==> bench/nis_summary.py"
+# A row of nis.csv: label throughput p50 p99 lost wrong server_cpu_s_per_M stat_cpu_s_per_M
+# (offered rate: half the closed-loop figure in the label's round).
+nrow() {
+	printf '%s,x,32,%s,3.000,1000,1000,0,0,%s,%s,%s,%s,%s,1,1,3.00,3.00,%s,%s\n' \
+		"$1" "${9:-0}" "$5" "$6" "$2" "$3" "$4" "$7" "$8"
+}
+{
+	echo label,mode,outstanding,offered_rate,duration_s,sent,found,missing,failed,lost,wrong,throughput,p50_us,p99_us,p999_us,max_us,server_cpu_s,stat_cpu_s,server_cpu_s_per_M,stat_cpu_s_per_M
+	# Two rounds: the medians are the means of the two.
+	nrow tirpc/closed/1 80000 400 600 0 0 16 17
+	nrow tirpc/closed/2 60000 400 600 0 0 14 15
+	nrow tirpc/open50/1 40000 80 200 0 0 20 21 40000
+	nrow tirpc/open50/2 30000 80 200 0 0 20 21 30000
+	nrow tirpc/serial/1 15000 60 100 0 0 30 nan
+	nrow osnic-run/closed/1 105000 300 500 0 0 11 13
+	nrow osnic-run/closed/2 105000 300 500 2 0 11 13
+	nrow osnic-run/open50/1 52500 70 160 0 0 18 nan 52500
+	nrow osnic-run/open50/2 52500 70 160 0 0 18 nan 52500
+	nrow osnic-run/serial/1 15000 60 120 0 0 30 nan
+} >"$tmp/nis.csv"
+if out=$(python3 "$top/bench/nis_summary.py" "$tmp/nis.csv" 1 2>&1); then
+	pass "nis_summary.py runs"
+else
+	fail "nis_summary.py runs" "$out"
+fi
+# nis_row METRIC: that row of the table, its cells separated by |.
+nis_row() { grep -F "| $1 |" <<<"$out" | head -1 | sed 's/ *| */|/g'; }
+expect "throughput: medians, ratio 1.50 met" "|closed loop, 32 outstanding: lookups/s|70,000|105,000|1.50|≥ 1.50: met|" \
+	"$(nis_row "closed loop, 32 outstanding: lookups/s")"
+expect "p99 at 50 %: ratio 0.80 met" "|open 50 %: p99 us|200|160|0.80|≤ 0.80: met|" "$(nis_row "open 50 %: p99 us")"
+expect "process CPU: ratio 0.73 met" "|closed: server process CPU s per M lookups|15.0|11.0|0.73|≤ 0.75: met|" \
+	"$(nis_row "closed: server process CPU s per M lookups")"
+expect "CPU 1 busy: ratio 0.81 missed" "|closed: CPU 1 busy s per M lookups|16.0|13.0|0.81|≤ 0.75: MISSED|" \
+	"$(nis_row "closed: CPU 1 busy s per M lookups")"
+expect "a figure not measured (nan) has no ratio" "|open 50 %: CPU 1 busy s per M lookups|21.0|-|-||" \
+	"$(nis_row "open 50 %: CPU 1 busy s per M lookups")"
+expect "lost and wrong are totals" "|calls lost / wrong values (all runs)|0 / 0|2 / 0|||" \
+	"$(nis_row "calls lost / wrong values (all runs)")"
+# One wrong value voids the targets, even a met one.
+sed -i 's|^\(osnic-run/serial/1,.*\),0,0,\(15000\)|\1,0,1,\2|' "$tmp/nis.csv"
+out=$(python3 "$top/bench/nis_summary.py" "$tmp/nis.csv" 1 2>&1)
+expect "a wrong value is counted" "|calls lost / wrong values (all runs)|0 / 0|2 / 1|||" \
+	"$(nis_row "calls lost / wrong values (all runs)")"
+expect "... and voids a target met otherwise" "|open 50 %: p99 us|200|160|0.80|≤ 0.80: MISSED|" \
+	"$(nis_row "open 50 %: p99 us")"
 
 echo
 echo "bench tools: $passed passed, $failed failed"

@@ -205,6 +205,20 @@ if start_daemon "$tmp/ypserv.log" $YPPROG ypserv -f -p "$ypport"; then
 		fail "ypserv's UDP socket received none of them" "Udp InDatagrams $u0 -> $u1"
 	fi
 
+	# osnic-nis-client's load modes (bench/nis.sh): calls in flight matched
+	# by xid, every value checked against the map's input; keys 100-119
+	# are not in the map and must come back missing.
+	for i in $(seq 0 99); do printf 'key%d\tvalue %d\n' "$i" "$i"; done >"$tmp/want.txt"
+	check_out "closed loop, 8 in flight: 300 lookups, each value right" \
+		"^300 calls, [1-9][0-9]* found, [1-9][0-9]* missing, 0 failed, 0 wrong\$" \
+		nis -O 8 -V "$tmp/want.txt" -p "$ypport" "$srv_ip" "$domain" "$map" random 300 key%d 120
+	check_out "open loop at 2000/s: 200 lookups, each value right" \
+		"^200 calls, [1-9][0-9]* found, [1-9][0-9]* missing, 0 failed, 0 wrong\$" \
+		nis -r 2000 -V "$tmp/want.txt" -p "$ypport" "$srv_ip" "$domain" "$map" random 200 key%d 120
+	sed -i 's/^key3\t.*/key3\tnot its value/' "$tmp/want.txt"
+	check_fails "a value that is not the expected one is wrong" "^300 calls, .*, [1-9][0-9]* wrong\$" \
+		nis -O 8 -V "$tmp/want.txt" -p "$ypport" "$srv_ip" "$domain" "$map" random 300 key%d 4
+
 	# What XDP passes to the kernel reaches ypserv through its own socket:
 	# a YPPROC_MATCH whose domain length is absurd, so that ypserv answers
 	# GARBAGE_ARGS, padded to 2000 bytes (IP fragments at MTU 1500), then
