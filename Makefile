@@ -261,6 +261,11 @@ $(BUILD)/bpf/%.tmp.o: bpf/%.bpf.c $(BPF_HDRS) $(VMLINUX_H) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(dir $(VMLINUX_H)) -c $< -o $@
 
+# Bench-only programs (bench/*.bpf.c): osnic-bench-server --mode afxdp's filter.
+$(BUILD)/bpf/%.tmp.o: bench/%.bpf.c $(BPF_HDRS) $(VMLINUX_H) | $(BUILD)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(dir $(VMLINUX_H)) -c $< -o $@
+
 $(BUILD)/bpf/%.tmp.o: tests/bpf/progs/%.bpf.c $(wildcard tests/bpf/progs/*.h) $(BPF_HDRS) $(VMLINUX_H) | $(BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -I$(dir $(VMLINUX_H)) -c $< -o $@
@@ -399,10 +404,11 @@ $(BIN)/osnic-xdp-cost: $(OBJ)/bench/xdp_cost.o $(OBJ)/tests/lib/pkt.o | $(BIN)
 
 $(OBJ)/bench/server_reuseport.o: ALL_CFLAGS += -I$(RPCGEN_DIR) -Iexamples
 $(OBJ)/bench/server_reuseport.o: | $(RPCGEN_DIR)/demo.h
+$(OBJ)/bench/server_afxdp.o: | $(GEN)/afxdp_filter.skel.h
 
-$(BIN)/osnic-bench-server: $(OBJ)/bench/server_reuseport.o $(OBJ)/examples/demo_handlers.o $(RPCGEN_OBJS) $(LIBOSNIC) | $(BIN)
+$(BIN)/osnic-bench-server: $(OBJ)/bench/server_reuseport.o $(OBJ)/bench/server_afxdp.o $(OBJ)/examples/demo_handlers.o $(RPCGEN_OBJS) $(LIBOSNIC) | $(BIN)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_OSNIC)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF) $(LDLIBS_OSNIC)
 
 # ---- libosnic as a shared library ----------------------------------------------
 # The same sources as libosnic.a, compiled position-independent into

@@ -6,8 +6,8 @@
 # the bimodal p99 against the offered rate.
 set -euo pipefail
 out=$1
-# The four servers, then the variants run (SERVERS=... osnic-poll osnic-nogso).
-servers="osnic tirpc reuseport busypoll"
+# The five servers, then the variants run (SERVERS=... osnic-poll osnic-nogso).
+servers="osnic tirpc reuseport busypoll afxdp"
 for s in $(awk -F, 'NR > 1 { split($1, l, "/"); print l[1] }' "$out/results.csv" | sort -u); do
 	case " $servers " in *" $s "*) ;; *) servers="$servers $s" ;; esac
 done

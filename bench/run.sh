@@ -8,6 +8,8 @@
 #   tirpc      osnic-demo-server --transport tirpc (libtirpc's svc_run)
 #   reuseport  osnic-bench-server --mode reuseport (SO_REUSEPORT, recvmmsg/sendmmsg)
 #   busypoll   osnic-bench-server --mode busypoll (spins on recvmmsg)
+#   afxdp      osnic-bench-server --mode afxdp (an AF_XDP socket on the
+#              server veth's queue 0, one thread spinning on its rings)
 #   osnic-poll osnic whose worker watches its empty ring POLL_US (50) us
 #              before sleeping (--poll-us): latency for some CPU
 #   osnic-nogso (only if named in SERVERS) osnic without UDP GSO replies
@@ -50,7 +52,7 @@ OUTSTANDING=${OUTSTANDING:-32}
 # ~500 small calls or ~40 of 1 KiB; 4096 (the most, 256 KiB) is closer to a
 # socket's receive buffer. OSNIC_DEPTH=1024 measures the default.
 OSNIC_DEPTH=${OSNIC_DEPTH:-4096}
-SERVERS=${SERVERS:-"reuseport osnic tirpc busypoll osnic-poll"}
+SERVERS=${SERVERS:-"reuseport osnic tirpc busypoll afxdp osnic-poll"}
 WORKLOADS=${WORKLOADS:-"echo16 echo1k bimodal"}
 # osnic-poll: osnic-demo-server --poll-us POLL_US. 50 us is about what a
 # sleep and wake-up cost here (spin no longer than blocking would cost).
@@ -76,11 +78,17 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 
+osnic_detached=
 stop_bench_server() {
-	[ -n "$spid" ] || return 0
-	kill -TERM "$spid" 2>/dev/null
-	wait "$spid" 2>/dev/null
-	spid=
+	if [ -n "$spid" ]; then
+		kill -TERM "$spid" 2>/dev/null
+		wait "$spid" 2>/dev/null
+		spid=
+	fi
+	if [ -n "$osnic_detached" ]; then
+		in_osnic "$bin/osnicctl" iface attach "$srv_if" || cat "$tmp/osnicd.log" >&2
+		osnic_detached=
+	fi
 }
 
 # start_bench_server KIND: one worker/thread on SERVER_CPU, port BPORT; sets
@@ -99,6 +107,20 @@ start_bench_server() {
 		ip netns exec "$srv" "${rt[@]}" taskset -c "$server_cpus" "$bin/osnic-demo-server" \
 			--transport tirpc --port "$BPORT" >"$tmp/srv.out" 2>"$tmp/srv.err" &
 		;;
+	afxdp)
+		# Its XDP program joins osnic's in libxdp's dispatcher. Where the
+		# kernel refuses osnic's program a dispatcher slot (loader/xdp.c),
+		# osnic's is on the interface alone: it leaves for this run.
+		local id
+		id=$(ip netns exec "$srv" bpftool -j net show dev "$srv_if" | jq -r '.[0].xdp[0].id // empty')
+		if [ -n "$id" ] && [ "$(bpftool -j prog show id "$id" | jq -r .name)" != xdp_dispatcher ]; then
+			in_osnic "$bin/osnicctl" iface detach "$srv_if" && osnic_detached=1
+		fi
+		# In osnicd's mount namespace: libxdp keeps the dispatcher's state in its bpffs.
+		nsenter --target "$holder_pid" --mount --net "${rt[@]}" "$bin/osnic-bench-server" --mode afxdp \
+			--iface "$srv_if" --queue 0 --cpu "$server_first" --port "$BPORT" \
+			>"$tmp/srv.out" 2>"$tmp/srv.err" &
+		;;
 	reuseport | busypoll)
 		ip netns exec "$srv" "${rt[@]}" "$bin/osnic-bench-server" --mode "$kind" --threads "$server_threads" \
 			--cpu "$server_first" --port "$BPORT" >"$tmp/srv.out" 2>"$tmp/srv.err" &
@@ -113,7 +135,7 @@ start_bench_server() {
 	if ! grep -q "port $BPORT" "$tmp/srv.out" 2>/dev/null; then
 		echo "bench: the $kind server did not start:" >&2
 		cat "$tmp/srv.out" "$tmp/srv.err" >&2
-		spid=
+		stop_bench_server
 		return 1
 	fi
 	cpu_pids=(--cpu-pid "$spid")

@@ -8,7 +8,10 @@
  *                     the batch's replies;
  *   --mode busypoll   the kernel-bypass stand-in: the same, but each thread
  *                     spins on non-blocking recvmmsg and never sleeps (it
- *                     burns its core even when idle).
+ *                     burns its core even when idle);
+ *   --mode afxdp      the kernel-bypass path of a stock kernel: one thread
+ *                     spinning on an AF_XDP socket of --iface's --queue
+ *                     (bench/server_afxdp.c); it burns its core too.
  *
  * Calls are decoded and run by libosnic's osnic_serve_datagram() with the
  * demo's native handlers, the same code the osnic workers run, so only the
@@ -32,6 +35,7 @@
 #include <rpc/rpc.h>
 
 #include "demo_handlers.h"
+#include "server_afxdp.h"
 
 #include <osnic/osnic.h>
 
@@ -47,7 +51,7 @@ struct server_thread {
 };
 
 static struct osnic_svc *svc;
-static bool busypoll;
+static bool busypoll, afxdp;
 static int cpu_base = -1;
 static volatile sig_atomic_t stopping;
 
@@ -116,7 +120,8 @@ int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "mode", 1, NULL, 'm' }, { "threads", 1, NULL, 't' }, { "port", 1, NULL, 'p' },
-		{ "cpu", 1, NULL, 'c' }, { "help", 0, NULL, 'h' }, {},
+		{ "cpu", 1, NULL, 'c' }, { "iface", 1, NULL, 'i' }, { "queue", 1, NULL, 'q' },
+		{ "help", 0, NULL, 'h' }, {},
 	};
 	struct osnic_service_def def = {
 		.prog = DEMO_PROG, .vers = DEMO_VERS, .procs = demo_osnic_procs,
@@ -125,25 +130,33 @@ int main(int argc, char **argv)
 	struct server_thread th[MAX_THREADS] = {};
 	struct sigaction sa = { .sa_handler = on_stop };	/* no SA_RESTART */
 	struct sockaddr_in sin = { .sin_family = AF_INET };
-	int c, i, nthreads = 1, port = 0, one = 1, sz = 4 << 20, err;
+	int c, i, nthreads = 1, port = 0, one = 1, sz = 4 << 20, err, queue = 0;
+	const char *iface = NULL;
 	struct osnic *ctx;
 
-	while ((c = getopt_long(argc, argv, "m:t:p:c:h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:t:p:c:i:q:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm':
 			if (!strcmp(optarg, "busypoll"))
 				busypoll = true;
+			else if (!strcmp(optarg, "afxdp"))
+				afxdp = true;
 			else if (strcmp(optarg, "reuseport"))
 				goto usage;
 			break;
 		case 't': nthreads = atoi(optarg); break;
 		case 'p': port = atoi(optarg); break;
 		case 'c': cpu_base = atoi(optarg); break;
+		case 'i': iface = optarg; break;
+		case 'q': queue = atoi(optarg); break;
 		default:
 			goto usage;
 		}
 	}
 	if (optind != argc || nthreads < 1 || nthreads > MAX_THREADS || port <= 0 || port > 65535)
+		goto usage;
+	/* One AF_XDP socket, on one queue, served by one thread. */
+	if (afxdp != !!iface || (afxdp && (nthreads != 1 || queue < 0)))
 		goto usage;
 
 	err = osnic_init_opts(&ctx, OSNIC_INIT_NO_DAEMON);
@@ -155,6 +168,11 @@ int main(int argc, char **argv)
 	}
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	if (afxdp) {
+		err = afxdp_serve(svc, iface, queue, port, cpu_base, &stopping);
+		osnic_fini(ctx);
+		return err;
+	}
 	sin.sin_port = htons(port);
 	for (i = 0; i < nthreads; i++) {
 		th[i].idx = i;
@@ -189,6 +207,8 @@ int main(int argc, char **argv)
 	return 0;
 usage:
 	fprintf(stderr, "usage: osnic-bench-server --mode reuseport|busypoll --port P "
-			"[--threads N] [--cpu FIRST]\n");
+			"[--threads N] [--cpu FIRST]\n"
+			"       osnic-bench-server --mode afxdp --iface DEV [--queue Q] --port P "
+			"[--cpu C]\n");
 	return 2;
 }

@@ -10,8 +10,8 @@ import os
 import sys
 
 out = sys.argv[1]
-SERVERS = ["osnic", "tirpc", "reuseport", "busypoll"]
-BASELINES = ["tirpc", "reuseport", "busypoll"]
+SERVERS = ["osnic", "tirpc", "reuseport", "busypoll", "afxdp"]
+BASELINES = ["tirpc", "reuseport", "busypoll", "afxdp"]
 WORKLOADS = ["echo16", "echo1k", "bimodal"]
 
 runs = {}
@@ -20,7 +20,7 @@ with open(os.path.join(out, "results.csv")) as f:
         s, wl, kind = r["label"].split("/")
         runs.setdefault((s, wl), {})[kind] = r
 
-# Variants run with SERVERS=... (osnic-nogso) get columns after the four.
+# Variants run with SERVERS=... (osnic-nogso) get columns after these.
 SERVERS += sorted({s for s, _ in runs} - set(SERVERS))
 
 idle = {}
@@ -144,6 +144,9 @@ for wl in WORKLOADS:
            lambda s: ratio(s, wl, "max_throughput", "tirpc"), at_least(1.5))
     target("%s throughput vs reuseport" % wl, ">= 1.2",
            lambda s: ratio(s, wl, "max_throughput", "reuseport"), at_least(1.2))
+    # Against the AF_XDP server, which spins on its core even when idle.
+    target("%s throughput vs afxdp" % wl, ">= 0.8",
+           lambda s: ratio(s, wl, "max_throughput", "afxdp"), at_least(0.8))
     target("%s p99 at 50%% load vs reuseport" % wl, "<= 0.8",
            lambda s: ratio(s, wl, "p99_us_at_50", "reuseport"), at_most(0.8))
     target("%s CPU per call (max load) vs reuseport" % wl, "<= 0.75",

@@ -38,6 +38,7 @@ row() {
 		row osnic/$wl/load50 open 100000 300000 300000 0 100000 40 700 1.2
 		row tirpc/$wl/max closed 0 300000 300000 0 100000 90 300 3.0
 		row busypoll/$wl/max closed 0 660000 660000 0 220000 30 90 3.0
+		row afxdp/$wl/max closed 0 750000 750000 0 250000 25 80 3.0
 	done
 	row reuseport/bimodal/max closed 0 300000 300000 0 100000 80 2000 3.0
 	row reuseport/bimodal/load50 open 50000 150000 150000 0 50000 60 900 1.5
@@ -50,9 +51,10 @@ row() {
 	row osnic/bimodal/sweep95 open 95000 285000 285000 0 95000 60 4000 1.0
 	row tirpc/bimodal/max closed 0 150000 150000 0 50000 90 3000 3.0
 	row busypoll/bimodal/max closed 0 300000 300000 0 100000 30 500 3.0
+	row afxdp/bimodal/max closed 0 420000 420000 0 140000 30 500 3.0
 	row osnic-poll/echo16/max closed 0 660000 660000 0 220000 30 90 2.4
 } >"$tmp/results.csv"
-printf 'reuseport,0.20\nosnic,0.00\ntirpc,0.00\nbusypoll,95.40\nosnic-poll,0.50\n' >"$tmp/idle.csv"
+printf 'reuseport,0.20\nosnic,0.00\ntirpc,0.00\nbusypoll,95.40\nosnic-poll,0.50\nafxdp,99.80\n' >"$tmp/idle.csv"
 mkdir -p "$tmp/cdf"
 for s in osnic reuseport; do
 	printf '10 0.1\n50 0.5\n100 0.99\n200 1\n' >"$tmp/cdf/$s-echo16-50.dat"
@@ -75,6 +77,8 @@ expect "osnic echo16 throughput" 2.4e+05 "$(field osnic echo16 max_throughput va
 expect "... against reuseport" 1.200 "$(field osnic echo16 max_throughput ratio_vs_reuseport)"
 expect "... against tirpc" 2.400 "$(field osnic echo16 max_throughput ratio_vs_tirpc)"
 expect "... against busypoll" 1.091 "$(field osnic echo16 max_throughput ratio_vs_busypoll)"
+expect "... against afxdp" 0.960 "$(field osnic echo16 max_throughput ratio_vs_afxdp)"
+expect "afxdp's idle CPU" 99.8 "$(field afxdp idle idle_cpu_pct value)"
 expect "CPU s per million calls at max load" 2.5 "$(field osnic echo1k cpu_s_per_Mcall_max value)"
 expect "... against reuseport" 0.500 "$(field osnic echo1k cpu_s_per_Mcall_max ratio_vs_reuseport)"
 expect "CPU s per million calls at 50 % load" 4 "$(field osnic echo16 cpu_s_per_Mcall_at_50 value)"
@@ -95,6 +99,12 @@ t=$(target '^  echo16 throughput vs reuseport')
 [[ $t == *"osnic 1.20 met"* && $t == *"osnic-poll 1.10 MISSED"* ]] &&
 	pass "throughput target: met at exactly 1.2, missed at 1.1" ||
 	fail "throughput target: met at exactly 1.2, missed at 1.1" "$t"
+t=$(target '^  echo16 throughput vs afxdp')
+[[ $t == *"osnic 0.96 met"* ]] && pass "throughput target against afxdp met at 0.96" ||
+	fail "throughput target against afxdp met at 0.96" "$t"
+t=$(target '^  bimodal throughput vs afxdp')
+[[ $t == *"osnic 0.79 MISSED"* ]] && pass "throughput target against afxdp missed at 0.79" ||
+	fail "throughput target against afxdp missed at 0.79" "$t"
 t=$(target '^  bimodal throughput at p99 <= 1 ms')
 [[ $t == *"osnic 1.30 MISSED"* ]] && pass "bimodal target missed at 1.3" ||
 	fail "bimodal target missed at 1.3" "$t"
@@ -115,9 +125,9 @@ if out=$(bash "$top/bench/plots.sh" "$tmp" 2>&1); then
 else
 	fail "plots.sh runs" "$out"
 fi
-expect "throughput.dat: the four servers, then the variant" \
-	"workload osnic tirpc reuseport busypoll osnic-poll" "$(head -1 "$tmp/throughput.dat")"
-expect "throughput.dat: echo16 row" "echo16 240000 100000 200000 220000 220000" \
+expect "throughput.dat: the five servers, then the variant" \
+	"workload osnic tirpc reuseport busypoll afxdp osnic-poll" "$(head -1 "$tmp/throughput.dat")"
+expect "throughput.dat: echo16 row" "echo16 240000 100000 200000 220000 250000 220000" \
 	"$(grep '^echo16' "$tmp/throughput.dat")"
 for png in throughput latency-cdf-echo16 bimodal-p99; do
 	if [ "$(head -c 8 "$tmp/$png.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
