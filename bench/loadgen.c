@@ -18,7 +18,10 @@
  * Calls unanswered --timeout-ms after the end are lost. Latencies go into a
  * log-linear histogram (64 sub-buckets per power of two, < 1.6 % error).
  * --cpu-pid PID (repeatable) reads utime+stime of PID from /proc/PID/stat
- * at start and end; --cpu N the busy time of CPU N from /proc/stat.
+ * at start and end; --napi-pid PID the same for a NAPI kthread, counted in
+ * the server's CPU time and also on its own; --stat-cpu N the busy time of
+ * CPU N from /proc/stat; --client-cpu N the busy fraction of the client's
+ * CPU N (near 1: the client, not the server, is the limit).
  * Output: a summary line, --csv FILE (appends one row, with a header when
  * the file is new), --json FILE, --cdf FILE (latency_us fraction).
  */
@@ -70,7 +73,10 @@ struct opts {
 	bool progress, quiet;
 	int npids;
 	int pids[MAX_PIDS];
+	int nnapi;
+	int napi_pids[MAX_PIDS];
 	int stat_cpu;		/* -1: none */
+	int client_cpu;		/* -1: none */
 };
 
 struct slot {
@@ -393,7 +399,8 @@ static uint64_t pid_cpu_ticks(int pid)
 	return ut + st;
 }
 
-static uint64_t cpu_busy_ticks(int cpu)
+/* The busy ticks of CPU cpu, and in *all (if not NULL) every tick of it. */
+static uint64_t cpu_busy_ticks(int cpu, uint64_t *all)
 {
 	unsigned long long v[10] = {};
 	char line[512], name[16];
@@ -407,6 +414,8 @@ static uint64_t cpu_busy_ticks(int cpu)
 		sscanf(line + strlen(name), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
 		       &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
 		busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];	/* not idle, iowait */
+		if (all)
+			*all = busy + v[3] + v[4];
 	}
 	if (f)
 		fclose(f);
@@ -429,7 +438,9 @@ static void usage(FILE *f)
 		"      --retire-ms MS       closed: replace a call unanswered this long (100)\n"
 		"      --cpu-base N         pin thread i to CPU N+i\n"
 		"      --cpu-pid PID        report utime+stime of PID (repeatable)\n"
+		"      --napi-pid PID       the same for a NAPI kthread, also reported alone\n"
 		"      --stat-cpu N         report the busy time of CPU N (/proc/stat)\n"
+		"      --client-cpu N       report the busy fraction of (client) CPU N\n"
 		"      --label L --csv F --json F --cdf F   outputs\n"
 		"      --progress           a progress bar on stderr\n"
 		"  -q, --quiet              no summary line\n");
@@ -443,20 +454,22 @@ int main(int argc, char **argv)
 		{ "size", 1, NULL, 's' }, { "spin", 1, NULL, 'S' }, { "timeout-ms", 1, NULL, 'T' },
 		{ "retire-ms", 1, NULL, 'R' },
 		{ "cpu-base", 1, NULL, 'c' }, { "cpu-pid", 1, NULL, 'p' }, { "stat-cpu", 1, NULL, 'C' },
+		{ "napi-pid", 1, NULL, 'N' }, { "client-cpu", 1, NULL, 'U' },
 		{ "label", 1, NULL, 'L' }, { "csv", 1, NULL, 'V' }, { "json", 1, NULL, 'J' },
 		{ "cdf", 1, NULL, 'F' }, { "progress", 0, NULL, 'G' }, { "quiet", 0, NULL, 'q' },
 		{ "help", 0, NULL, 'h' }, {},
 	};
-	uint64_t pid0[MAX_PIDS], pid1[MAX_PIDS], cpu0 = 0, cpu1 = 0, answered = 0, sent = 0,
-		 bad = 0, late = 0, send_err = 0, max_ns = 0, sum_ns = 0, n;
+	uint64_t pid0[MAX_PIDS], pid1[MAX_PIDS], napi0[MAX_PIDS], cpu0 = 0, cpu1 = 0, answered = 0,
+		 sent = 0, bad = 0, late = 0, send_err = 0, max_ns = 0, sum_ns = 0, n;
+	uint64_t cli_busy0 = 0, cli_all0 = 0, cli_busy1 = 0, cli_all1 = 0;
 	static uint64_t hist[NBUCKETS];
-	double secs, tput, loss, cpu_s = 0, stat_cpu_s = 0, tick;
+	double secs, tput, loss, cpu_s = 0, napi_cpu_s = 0, stat_cpu_s = 0, client_busy = 0, tick;
 	uint64_t p50 = 0, p99 = 0, p999 = 0, acc;
 	int c, i, b;
 
 	o = (struct opts){ .proc = P_ECHO, .size = 16, .duration = 5, .threads = 1,
 			   .outstanding = 16, .timeout_ms = 200, .retire_ms = 100, .cpu_base = -1, .label = "run",
-			   .stat_cpu = -1 };
+			   .stat_cpu = -1, .client_cpu = -1 };
 	while ((c = getopt_long(argc, argv, "m:r:d:t:o:P:s:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o.open = !strcmp(optarg, "open"); break;
@@ -479,6 +492,8 @@ int main(int argc, char **argv)
 		case 'c': o.cpu_base = atoi(optarg); break;
 		case 'p': if (o.npids < MAX_PIDS) o.pids[o.npids++] = atoi(optarg); break;
 		case 'C': o.stat_cpu = atoi(optarg); break;
+		case 'N': if (o.nnapi < MAX_PIDS) o.napi_pids[o.nnapi++] = atoi(optarg); break;
+		case 'U': o.client_cpu = atoi(optarg); break;
 		case 'L': o.label = optarg; break;
 		case 'V': o.csv = optarg; break;
 		case 'J': o.json = optarg; break;
@@ -526,8 +541,12 @@ int main(int argc, char **argv)
 	tick = sysconf(_SC_CLK_TCK);
 	for (i = 0; i < o.npids; i++)
 		pid0[i] = pid_cpu_ticks(o.pids[i]);
+	for (i = 0; i < o.nnapi; i++)
+		napi0[i] = pid_cpu_ticks(o.napi_pids[i]);
 	if (o.stat_cpu >= 0)
-		cpu0 = cpu_busy_ticks(o.stat_cpu);
+		cpu0 = cpu_busy_ticks(o.stat_cpu, NULL);
+	if (o.client_cpu >= 0)
+		cli_busy0 = cpu_busy_ticks(o.client_cpu, &cli_all0);
 	t_start = now_ns();
 	t_end = t_start + (uint64_t)(o.duration * 1e9);
 	for (i = 0; i < o.threads; i++)
@@ -568,9 +587,17 @@ int main(int argc, char **argv)
 		pid1[i] = pid_cpu_ticks(o.pids[i]);
 		cpu_s += (pid1[i] - pid0[i]) / tick;
 	}
+	for (i = 0; i < o.nnapi; i++)
+		napi_cpu_s += (pid_cpu_ticks(o.napi_pids[i]) - napi0[i]) / tick;
+	cpu_s += napi_cpu_s;
 	if (o.stat_cpu >= 0) {
-		cpu1 = cpu_busy_ticks(o.stat_cpu);
+		cpu1 = cpu_busy_ticks(o.stat_cpu, NULL);
 		stat_cpu_s = (cpu1 - cpu0) / tick;
+	}
+	if (o.client_cpu >= 0) {
+		cli_busy1 = cpu_busy_ticks(o.client_cpu, &cli_all1);
+		if (cli_all1 > cli_all0)
+			client_busy = (double)(cli_busy1 - cli_busy0) / (cli_all1 - cli_all0);
 	}
 
 	for (i = 0; i < o.threads; i++) {
@@ -621,11 +648,15 @@ int main(int argc, char **argv)
 		       p99 / 1e3, p999 / 1e3, max_ns / 1e3, n ? sum_ns / 1e3 / n : 0);
 		if (send_err)
 			printf(", send errors %llu", (unsigned long long)send_err);
-		if (o.npids)
+		if (o.npids || o.nnapi)
 			printf(", server cpu %.2f s (%.2f us/call)", cpu_s,
 			       answered ? cpu_s * 1e6 / answered : 0);
+		if (o.nnapi)
+			printf(" of which napi %.2f s", napi_cpu_s);
 		if (o.stat_cpu >= 0)
 			printf(", cpu%d busy %.2f s", o.stat_cpu, stat_cpu_s);
+		if (o.client_cpu >= 0)
+			printf(", client cpu%d %.0f %% busy", o.client_cpu, client_busy * 100);
 		printf("\n");
 	}
 	if (o.csv) {
@@ -640,15 +671,17 @@ int main(int argc, char **argv)
 		if (hdr)
 			fprintf(f, "label,mode,offered_rate,threads,outstanding,proc,size,duration_s,"
 				   "sent,answered,bad,late,loss,throughput,p50_us,p99_us,p999_us,"
-				   "max_us,mean_us,server_cpu_s,cpu_us_per_call,stat_cpu_s\n");
+				   "max_us,mean_us,server_cpu_s,cpu_us_per_call,stat_cpu_s,"
+				   "napi_cpu_s,client_cpu_busy\n");
 		fprintf(f, "%s,%s,%.0f,%d,%d,%d,%u,%.2f,%llu,%llu,%llu,%llu,%.6f,%.1f,%.2f,%.2f,%.2f,"
-			   "%.2f,%.2f,%.3f,%.4f,%.3f\n",
+			   "%.2f,%.2f,%.3f,%.4f,%.3f,%.3f,%.3f\n",
 			o.label, o.open ? "open" : "closed", o.open ? o.rate : 0, o.threads,
 			o.outstanding, o.proc, o.size, secs, (unsigned long long)sent,
 			(unsigned long long)answered, (unsigned long long)bad,
 			(unsigned long long)late, loss, tput, p50 / 1e3, p99 / 1e3, p999 / 1e3,
 			max_ns / 1e3, n ? sum_ns / 1e3 / n : 0, cpu_s,
-			answered ? cpu_s * 1e6 / answered : 0, stat_cpu_s);
+			answered ? cpu_s * 1e6 / answered : 0, stat_cpu_s, napi_cpu_s,
+			o.client_cpu >= 0 ? client_busy : -1.0);
 		fclose(f);
 	}
 	if (o.json) {
