@@ -20,8 +20,10 @@
  * --cpu-pid PID (repeatable) reads utime+stime of PID from /proc/PID/stat
  * at start and end; --napi-pid PID the same for a NAPI kthread, counted in
  * the server's CPU time and also on its own; --stat-cpu N the busy time of
- * CPU N from /proc/stat; --client-cpu N the busy fraction of the client's
- * CPU N (near 1: the client, not the server, is the limit).
+ * CPU N from /proc/stat. The client's own busy fraction is always reported:
+ * its CPU time (getrusage) and that of --client-pid PIDs (its NAPI kthread)
+ * over the run's wall time and the CPUs it may run on (near 1: the client,
+ * not the server, is the limit).
  * Output: a summary line, --csv FILE (appends one row, with a header when
  * the file is new), --json FILE, --cdf FILE (latency_us fraction).
  */
@@ -38,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -76,7 +79,8 @@ struct opts {
 	int nnapi;
 	int napi_pids[MAX_PIDS];
 	int stat_cpu;		/* -1: none */
-	int client_cpu;		/* -1: none */
+	int nclient;
+	int client_pids[MAX_PIDS];
 };
 
 struct slot {
@@ -399,8 +403,7 @@ static uint64_t pid_cpu_ticks(int pid)
 	return ut + st;
 }
 
-/* The busy ticks of CPU cpu, and in *all (if not NULL) every tick of it. */
-static uint64_t cpu_busy_ticks(int cpu, uint64_t *all)
+static uint64_t cpu_busy_ticks(int cpu)
 {
 	unsigned long long v[10] = {};
 	char line[512], name[16];
@@ -414,8 +417,6 @@ static uint64_t cpu_busy_ticks(int cpu, uint64_t *all)
 		sscanf(line + strlen(name), "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
 		       &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
 		busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];	/* not idle, iowait */
-		if (all)
-			*all = busy + v[3] + v[4];
 	}
 	if (f)
 		fclose(f);
@@ -440,7 +441,7 @@ static void usage(FILE *f)
 		"      --cpu-pid PID        report utime+stime of PID (repeatable)\n"
 		"      --napi-pid PID       the same for a NAPI kthread, also reported alone\n"
 		"      --stat-cpu N         report the busy time of CPU N (/proc/stat)\n"
-		"      --client-cpu N       report the busy fraction of (client) CPU N\n"
+		"      --client-pid PID     count its CPU time as the client's (repeatable)\n"
 		"      --label L --csv F --json F --cdf F   outputs\n"
 		"      --progress           a progress bar on stderr\n"
 		"  -q, --quiet              no summary line\n");
@@ -454,14 +455,17 @@ int main(int argc, char **argv)
 		{ "size", 1, NULL, 's' }, { "spin", 1, NULL, 'S' }, { "timeout-ms", 1, NULL, 'T' },
 		{ "retire-ms", 1, NULL, 'R' },
 		{ "cpu-base", 1, NULL, 'c' }, { "cpu-pid", 1, NULL, 'p' }, { "stat-cpu", 1, NULL, 'C' },
-		{ "napi-pid", 1, NULL, 'N' }, { "client-cpu", 1, NULL, 'U' },
+		{ "napi-pid", 1, NULL, 'N' }, { "client-pid", 1, NULL, 'U' },
 		{ "label", 1, NULL, 'L' }, { "csv", 1, NULL, 'V' }, { "json", 1, NULL, 'J' },
 		{ "cdf", 1, NULL, 'F' }, { "progress", 0, NULL, 'G' }, { "quiet", 0, NULL, 'q' },
 		{ "help", 0, NULL, 'h' }, {},
 	};
 	uint64_t pid0[MAX_PIDS], pid1[MAX_PIDS], napi0[MAX_PIDS], cpu0 = 0, cpu1 = 0, answered = 0,
 		 sent = 0, bad = 0, late = 0, send_err = 0, max_ns = 0, sum_ns = 0, n;
-	uint64_t cli_busy0 = 0, cli_all0 = 0, cli_busy1 = 0, cli_all1 = 0;
+	uint64_t cli0[MAX_PIDS], wall_end;
+	double client_s0, client_s = 0;
+	struct rusage ru;
+	cpu_set_t aff;
 	static uint64_t hist[NBUCKETS];
 	double secs, tput, loss, cpu_s = 0, napi_cpu_s = 0, stat_cpu_s = 0, client_busy = 0, tick;
 	uint64_t p50 = 0, p99 = 0, p999 = 0, acc;
@@ -469,7 +473,7 @@ int main(int argc, char **argv)
 
 	o = (struct opts){ .proc = P_ECHO, .size = 16, .duration = 5, .threads = 1,
 			   .outstanding = 16, .timeout_ms = 200, .retire_ms = 100, .cpu_base = -1, .label = "run",
-			   .stat_cpu = -1, .client_cpu = -1 };
+			   .stat_cpu = -1 };
 	while ((c = getopt_long(argc, argv, "m:r:d:t:o:P:s:qh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'm': o.open = !strcmp(optarg, "open"); break;
@@ -493,7 +497,7 @@ int main(int argc, char **argv)
 		case 'p': if (o.npids < MAX_PIDS) o.pids[o.npids++] = atoi(optarg); break;
 		case 'C': o.stat_cpu = atoi(optarg); break;
 		case 'N': if (o.nnapi < MAX_PIDS) o.napi_pids[o.nnapi++] = atoi(optarg); break;
-		case 'U': o.client_cpu = atoi(optarg); break;
+		case 'U': if (o.nclient < MAX_PIDS) o.client_pids[o.nclient++] = atoi(optarg); break;
 		case 'L': o.label = optarg; break;
 		case 'V': o.csv = optarg; break;
 		case 'J': o.json = optarg; break;
@@ -544,9 +548,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < o.nnapi; i++)
 		napi0[i] = pid_cpu_ticks(o.napi_pids[i]);
 	if (o.stat_cpu >= 0)
-		cpu0 = cpu_busy_ticks(o.stat_cpu, NULL);
-	if (o.client_cpu >= 0)
-		cli_busy0 = cpu_busy_ticks(o.client_cpu, &cli_all0);
+		cpu0 = cpu_busy_ticks(o.stat_cpu);
+	for (i = 0; i < o.nclient; i++)
+		cli0[i] = pid_cpu_ticks(o.client_pids[i]);
+	getrusage(RUSAGE_SELF, &ru);
+	client_s0 = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+		    ru.ru_stime.tv_usec / 1e6;
 	t_start = now_ns();
 	t_end = t_start + (uint64_t)(o.duration * 1e9);
 	for (i = 0; i < o.threads; i++)
@@ -582,6 +589,10 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < o.threads; i++)
 		pthread_join(th[i].tid, NULL);
+	wall_end = now_ns();
+	getrusage(RUSAGE_SELF, &ru);
+	client_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+		   ru.ru_stime.tv_usec / 1e6 - client_s0;
 	secs = o.duration;
 	for (i = 0; i < o.npids; i++) {
 		pid1[i] = pid_cpu_ticks(o.pids[i]);
@@ -591,14 +602,26 @@ int main(int argc, char **argv)
 		napi_cpu_s += (pid_cpu_ticks(o.napi_pids[i]) - napi0[i]) / tick;
 	cpu_s += napi_cpu_s;
 	if (o.stat_cpu >= 0) {
-		cpu1 = cpu_busy_ticks(o.stat_cpu, NULL);
+		cpu1 = cpu_busy_ticks(o.stat_cpu);
 		stat_cpu_s = (cpu1 - cpu0) / tick;
 	}
-	if (o.client_cpu >= 0) {
-		cli_busy1 = cpu_busy_ticks(o.client_cpu, &cli_all1);
-		if (cli_all1 > cli_all0)
-			client_busy = (double)(cli_busy1 - cli_busy0) / (cli_all1 - cli_all0);
+	for (i = 0; i < o.nclient; i++)
+		client_s += (pid_cpu_ticks(o.client_pids[i]) - cli0[i]) / tick;
+	/* The CPUs the client may use: the threads', or without --cpu-base, the process's. */
+	CPU_ZERO(&aff);
+	if (o.cpu_base >= 0) {
+		for (i = 0; i < o.threads; i++)
+			CPU_SET(o.cpu_base + i, &aff);
+	} else if (sched_getaffinity(0, sizeof(aff), &aff)) {
+		CPU_SET(0, &aff);
 	}
+	if (CPU_COUNT(&aff) > o.threads) {
+		/* No more CPUs than threads can be kept busy. */
+		CPU_ZERO(&aff);
+		for (i = 0; i < o.threads; i++)
+			CPU_SET(i, &aff);
+	}
+	client_busy = client_s / ((wall_end - t_start) / 1e9) / CPU_COUNT(&aff);
 
 	for (i = 0; i < o.threads; i++) {
 		struct thread *t = &th[i];
@@ -655,8 +678,7 @@ int main(int argc, char **argv)
 			printf(" of which napi %.2f s", napi_cpu_s);
 		if (o.stat_cpu >= 0)
 			printf(", cpu%d busy %.2f s", o.stat_cpu, stat_cpu_s);
-		if (o.client_cpu >= 0)
-			printf(", client cpu%d %.0f %% busy", o.client_cpu, client_busy * 100);
+		printf(", client %.0f %% busy", client_busy * 100);
 		printf("\n");
 	}
 	if (o.csv) {
@@ -681,7 +703,7 @@ int main(int argc, char **argv)
 			(unsigned long long)late, loss, tput, p50 / 1e3, p99 / 1e3, p999 / 1e3,
 			max_ns / 1e3, n ? sum_ns / 1e3 / n : 0, cpu_s,
 			answered ? cpu_s * 1e6 / answered : 0, stat_cpu_s, napi_cpu_s,
-			o.client_cpu >= 0 ? client_busy : -1.0);
+			client_busy);
 		fclose(f);
 	}
 	if (o.json) {
