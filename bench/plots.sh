@@ -15,7 +15,7 @@ for s in $(awk -F, 'NR > 1 { split($1, l, "/"); print l[1] }' "$out/results.csv"
 	case " $servers " in *" $s "*) ;; *) servers="$servers $s" ;; esac
 done
 # col NAME: a column of results.csv by its header name (empty: none).
-col() { head -1 "$out/results.csv" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1; }
+col() { head -1 "$out/results.csv" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1 || true; }
 ceiling=$(awk -F, '$1 == "xdp-ceiling/null/max" { print $14 }' "$out/results.csv")
 
 # throughput.dat: workload, then one column per server.

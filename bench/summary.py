@@ -218,10 +218,9 @@ if ceiling is not None:
 else:
     lines.append("XDP ceiling: not measured")
 nclient = setup.get("client_cpus")
-lines.append("closed-loop runs (client-limited: the client >= %d%% busy; %s):" % (
+lines.append("closed-loop runs (client-limited: the client >= %d%% busy%s):" % (
     100 * CLIENT_LIMIT,
-    "one client CPU, so more load-generator threads cannot lift that limit" if nclient == "1"
-    else "the load generator's threads are spread over the client's CPUs"))
+    "; one client CPU, so more load-generator threads cannot lift that limit" if nclient == "1" else ""))
 lwidths = [max(len(str(x)) for x in col) for col in zip(lhdr, *lrows)]
 lines.append("  " + "  ".join(h.ljust(wd) for h, wd in zip(lhdr, lwidths)).rstrip())
 for row in lrows:
