@@ -187,6 +187,18 @@ place_napi() {
 		"napi/$cli_if (pid ${napi_pids_cli% }) on CPU $CLIENT_CPU"
 }
 
+# check_napi: the placement still holds (same kthreads, same CPUs); if
+# anything re-created a kthread, say so and place it again.
+check_napi() {
+	[ "$NAPI" = threaded ] || return 0
+	if [ "$(napi_pids "$srv_if" | tr '\n' ' ')" = "$napi_pids_srv" ] &&
+		napi_check "$srv_if" "$SERVER_CPU" && napi_check "$cli_if" "$CLIENT_CPU"; then
+		return 0
+	fi
+	echo "  NAPI placement lost: placing it again" >&2
+	place_napi
+}
+
 # set_xdp attached|none: osnic's XDP program on the server veth, or none
 # (GRO on instead, so that the veth still has NAPI); then place_napi.
 xdp_state=
@@ -286,6 +298,7 @@ run_workload() {
 	say "$wl on $label ($server_threads thread(s), CPUs $server_cpus, XDP $xdp_state, NAPI $NAPI)"
 	next_port
 	start_bench_server "$s" || return 0
+	check_napi || { echo "bench: the NAPI placement failed" >&2; exit 1; }
 	perf_start "$label-$wl"
 	load "$label/$wl/max" -d "$RUN_S" -o "$OUTSTANDING" "$@"
 	perf_stop
@@ -362,6 +375,7 @@ run_ceiling() {
 	say "the XDP ceiling: NULL answered by XDP (XDP_TX), no thread woken"
 	next_port
 	start_bench_server osnic || return 0
+	check_napi || { echo "bench: the NAPI placement failed" >&2; exit 1; }
 	load "xdp-ceiling/null/max" -d "$RUN_S" -o "$OUTSTANDING" -P null
 	stop_bench_server
 }
