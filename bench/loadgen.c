@@ -716,11 +716,12 @@ int main(int argc, char **argv)
 		fprintf(f, "{\"label\":\"%s\",\"mode\":\"%s\",\"offered_rate\":%.0f,\"sent\":%llu,"
 			   "\"answered\":%llu,\"bad\":%llu,\"late\":%llu,\"loss\":%.6f,"
 			   "\"throughput\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,"
-			   "\"max_us\":%.2f,\"server_cpu_s\":%.3f,\"stat_cpu_s\":%.3f}\n",
+			   "\"max_us\":%.2f,\"server_cpu_s\":%.3f,\"stat_cpu_s\":%.3f,"
+			   "\"napi_cpu_s\":%.3f,\"client_cpu_busy\":%.3f}\n",
 			o.label, o.open ? "open" : "closed", o.open ? o.rate : 0,
 			(unsigned long long)sent, (unsigned long long)answered,
 			(unsigned long long)bad, (unsigned long long)late, loss, tput, p50 / 1e3,
-			p99 / 1e3, p999 / 1e3, max_ns / 1e3, cpu_s, stat_cpu_s);
+			p99 / 1e3, p999 / 1e3, max_ns / 1e3, cpu_s, stat_cpu_s, napi_cpu_s, client_busy);
 		fclose(f);
 	}
 	if (o.cdf) {

@@ -101,8 +101,9 @@ expect "the NAPI kthread's CPU per call alone" 1 "$(field osnic echo16 napi_cpu_
 expect "... within the server's CPU per call" 2.5 "$(field osnic echo16 cpu_s_per_Mcall_max value)"
 expect "the client's busy fraction at maximum load" 0.95 "$(field osnic echo16 client_busy_max value)"
 expect "the ceiling is no server of its own" "" "$(field xdp-ceiling null max_throughput value)"
-grep -q 'xdp-ceiling' <(head -3 "$tmp/summary.txt") &&
-	fail "the ceiling is no column of the table" || pass "the ceiling is no column of the table"
+t=$(grep -E '^workload +metric ' "$tmp/summary.txt")
+[[ -n $t && $t != *xdp-ceiling* ]] && pass "the ceiling is no column of the table" ||
+	fail "the ceiling is no column of the table" "$t"
 grep -q '^XDP ceiling (NULL answered by XDP_TX alone, no thread woken): 300000 calls/s, client-limited' \
 	"$tmp/summary.txt" && pass "summary.txt: the ceiling, client-limited" ||
 	fail "summary.txt: the ceiling, client-limited" "$(grep -i ceiling "$tmp/summary.txt")"
