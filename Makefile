@@ -136,7 +136,7 @@ help:
 	@echo 'make vmtest     boot the sched_ext kernel once and run the tests in it'
 	@echo 'make vmbench    p50/p99 under CPU hogs, osnic scheduler vs default, in the VM'
 	@echo 'make demo       deps, build, the demo service on osnic in netns, driven by real clients'
-	@echo 'make bench      load generator against osnic and the baselines (BENCH_QUICK=1: ~1 min)'
+	@echo 'make bench      load generator against osnic and the baselines (BENCH_QUICK=1: ~2.5 min)'
 	@echo 'make fuzz       build the libFuzzer targets and run each FUZZ_TIME s (30)'
 	@echo 'make install    binaries, libosnic, headers, man pages, osnicd.service (PREFIX, DESTDIR)'
 	@echo 'make uninstall  remove exactly what make install put there'

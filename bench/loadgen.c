@@ -18,7 +18,12 @@
  * Calls unanswered --timeout-ms after the end are lost. Latencies go into a
  * log-linear histogram (64 sub-buckets per power of two, < 1.6 % error).
  * --cpu-pid PID (repeatable) reads utime+stime of PID from /proc/PID/stat
- * at start and end; --cpu N the busy time of CPU N from /proc/stat.
+ * at start and end; --napi-pid PID the same for a NAPI kthread, counted in
+ * the server's CPU time and also on its own; --stat-cpu N the busy time of
+ * CPU N from /proc/stat. The client's own busy fraction is always reported:
+ * its CPU time (getrusage) and that of --client-pid PIDs (its NAPI kthread)
+ * over the run's wall time and the CPUs it may run on (near 1: the client,
+ * not the server, is the limit).
  * Output: a summary line, --csv FILE (appends one row, with a header when
  * the file is new), --json FILE, --cdf FILE (latency_us fraction).
  */
@@ -35,6 +40,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -70,7 +76,11 @@ struct opts {
 	bool progress, quiet;
 	int npids;
 	int pids[MAX_PIDS];
+	int nnapi;
+	int napi_pids[MAX_PIDS];
 	int stat_cpu;		/* -1: none */
+	int nclient;
+	int client_pids[MAX_PIDS];
 };
 
 struct slot {
@@ -352,7 +362,9 @@ static void usage(FILE *f)
 		"      --retire-ms MS       closed: replace a call unanswered this long (100)\n"
 		"      --cpu-base N         pin thread i to CPU N+i\n"
 		"      --cpu-pid PID        report utime+stime of PID (repeatable)\n"
+		"      --napi-pid PID       the same for a NAPI kthread, also reported alone\n"
 		"      --stat-cpu N         report the busy time of CPU N (/proc/stat)\n"
+		"      --client-pid PID     count its CPU time as the client's (repeatable)\n"
 		"      --label L --csv F --json F --cdf F   outputs\n"
 		"      --progress           a progress bar on stderr\n"
 		"  -q, --quiet              no summary line\n");
@@ -366,14 +378,19 @@ int main(int argc, char **argv)
 		{ "size", 1, NULL, 's' }, { "spin", 1, NULL, 'S' }, { "timeout-ms", 1, NULL, 'T' },
 		{ "retire-ms", 1, NULL, 'R' },
 		{ "cpu-base", 1, NULL, 'c' }, { "cpu-pid", 1, NULL, 'p' }, { "stat-cpu", 1, NULL, 'C' },
+		{ "napi-pid", 1, NULL, 'N' }, { "client-pid", 1, NULL, 'U' },
 		{ "label", 1, NULL, 'L' }, { "csv", 1, NULL, 'V' }, { "json", 1, NULL, 'J' },
 		{ "cdf", 1, NULL, 'F' }, { "progress", 0, NULL, 'G' }, { "quiet", 0, NULL, 'q' },
 		{ "help", 0, NULL, 'h' }, {},
 	};
-	uint64_t pid0[MAX_PIDS], pid1[MAX_PIDS], cpu0 = 0, cpu1 = 0, answered = 0, sent = 0,
-		 bad = 0, late = 0, send_err = 0, max_ns = 0, sum_ns = 0, n;
+	uint64_t pid0[MAX_PIDS], pid1[MAX_PIDS], napi0[MAX_PIDS], cpu0 = 0, cpu1 = 0, answered = 0,
+		 sent = 0, bad = 0, late = 0, send_err = 0, max_ns = 0, sum_ns = 0, n;
+	uint64_t cli0[MAX_PIDS], wall_end;
+	double client_s0, client_s = 0;
+	struct rusage ru;
+	cpu_set_t aff;
 	static uint64_t hist[NBUCKETS];
-	double secs, tput, loss, cpu_s = 0, stat_cpu_s = 0, tick;
+	double secs, tput, loss, cpu_s = 0, napi_cpu_s = 0, stat_cpu_s = 0, client_busy = 0, tick;
 	uint64_t p50 = 0, p99 = 0, p999 = 0, acc;
 	int c, i, b;
 
@@ -402,6 +419,8 @@ int main(int argc, char **argv)
 		case 'c': o.cpu_base = atoi(optarg); break;
 		case 'p': if (o.npids < MAX_PIDS) o.pids[o.npids++] = atoi(optarg); break;
 		case 'C': o.stat_cpu = atoi(optarg); break;
+		case 'N': if (o.nnapi < MAX_PIDS) o.napi_pids[o.nnapi++] = atoi(optarg); break;
+		case 'U': if (o.nclient < MAX_PIDS) o.client_pids[o.nclient++] = atoi(optarg); break;
 		case 'L': o.label = optarg; break;
 		case 'V': o.csv = optarg; break;
 		case 'J': o.json = optarg; break;
@@ -449,8 +468,15 @@ int main(int argc, char **argv)
 	tick = sysconf(_SC_CLK_TCK);
 	for (i = 0; i < o.npids; i++)
 		pid0[i] = pid_cpu_ticks(o.pids[i]);
+	for (i = 0; i < o.nnapi; i++)
+		napi0[i] = pid_cpu_ticks(o.napi_pids[i]);
 	if (o.stat_cpu >= 0)
 		cpu0 = cpu_busy_ticks(o.stat_cpu);
+	for (i = 0; i < o.nclient; i++)
+		cli0[i] = pid_cpu_ticks(o.client_pids[i]);
+	getrusage(RUSAGE_SELF, &ru);
+	client_s0 = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+		    ru.ru_stime.tv_usec / 1e6;
 	t_start = now_ns();
 	t_end = t_start + (uint64_t)(o.duration * 1e9);
 	for (i = 0; i < o.threads; i++)
@@ -486,15 +512,39 @@ int main(int argc, char **argv)
 	}
 	for (i = 0; i < o.threads; i++)
 		pthread_join(th[i].tid, NULL);
+	wall_end = now_ns();
+	getrusage(RUSAGE_SELF, &ru);
+	client_s = ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 + ru.ru_stime.tv_sec +
+		   ru.ru_stime.tv_usec / 1e6 - client_s0;
 	secs = o.duration;
 	for (i = 0; i < o.npids; i++) {
 		pid1[i] = pid_cpu_ticks(o.pids[i]);
 		cpu_s += (pid1[i] - pid0[i]) / tick;
 	}
+	for (i = 0; i < o.nnapi; i++)
+		napi_cpu_s += (pid_cpu_ticks(o.napi_pids[i]) - napi0[i]) / tick;
+	cpu_s += napi_cpu_s;
 	if (o.stat_cpu >= 0) {
 		cpu1 = cpu_busy_ticks(o.stat_cpu);
 		stat_cpu_s = (cpu1 - cpu0) / tick;
 	}
+	for (i = 0; i < o.nclient; i++)
+		client_s += (pid_cpu_ticks(o.client_pids[i]) - cli0[i]) / tick;
+	/* The CPUs the client may use: the threads', or without --cpu-base, the process's. */
+	CPU_ZERO(&aff);
+	if (o.cpu_base >= 0) {
+		for (i = 0; i < o.threads; i++)
+			CPU_SET(o.cpu_base + i, &aff);
+	} else if (sched_getaffinity(0, sizeof(aff), &aff)) {
+		CPU_SET(0, &aff);
+	}
+	if (CPU_COUNT(&aff) > o.threads) {
+		/* No more CPUs than threads can be kept busy. */
+		CPU_ZERO(&aff);
+		for (i = 0; i < o.threads; i++)
+			CPU_SET(i, &aff);
+	}
+	client_busy = client_s / ((wall_end - t_start) / 1e9) / CPU_COUNT(&aff);
 
 	for (i = 0; i < o.threads; i++) {
 		struct thread *t = &th[i];
@@ -533,11 +583,14 @@ int main(int argc, char **argv)
 		       p99 / 1e3, p999 / 1e3, max_ns / 1e3, n ? sum_ns / 1e3 / n : 0);
 		if (send_err)
 			printf(", send errors %llu", (unsigned long long)send_err);
-		if (o.npids)
+		if (o.npids || o.nnapi)
 			printf(", server cpu %.2f s (%.2f us/call)", cpu_s,
 			       answered ? cpu_s * 1e6 / answered : 0);
+		if (o.nnapi)
+			printf(" of which napi %.2f s", napi_cpu_s);
 		if (o.stat_cpu >= 0)
 			printf(", cpu%d busy %.2f s", o.stat_cpu, stat_cpu_s);
+		printf(", client %.0f %% busy", client_busy * 100);
 		printf("\n");
 	}
 	if (o.csv) {
@@ -552,15 +605,17 @@ int main(int argc, char **argv)
 		if (hdr)
 			fprintf(f, "label,mode,offered_rate,threads,outstanding,proc,size,duration_s,"
 				   "sent,answered,bad,late,loss,throughput,p50_us,p99_us,p999_us,"
-				   "max_us,mean_us,server_cpu_s,cpu_us_per_call,stat_cpu_s\n");
+				   "max_us,mean_us,server_cpu_s,cpu_us_per_call,stat_cpu_s,"
+				   "napi_cpu_s,client_cpu_busy\n");
 		fprintf(f, "%s,%s,%.0f,%d,%d,%d,%u,%.2f,%llu,%llu,%llu,%llu,%.6f,%.1f,%.2f,%.2f,%.2f,"
-			   "%.2f,%.2f,%.3f,%.4f,%.3f\n",
+			   "%.2f,%.2f,%.3f,%.4f,%.3f,%.3f,%.3f\n",
 			o.label, o.open ? "open" : "closed", o.open ? o.rate : 0, o.threads,
 			o.outstanding, o.proc, o.size, secs, (unsigned long long)sent,
 			(unsigned long long)answered, (unsigned long long)bad,
 			(unsigned long long)late, loss, tput, p50 / 1e3, p99 / 1e3, p999 / 1e3,
 			max_ns / 1e3, n ? sum_ns / 1e3 / n : 0, cpu_s,
-			answered ? cpu_s * 1e6 / answered : 0, stat_cpu_s);
+			answered ? cpu_s * 1e6 / answered : 0, stat_cpu_s, napi_cpu_s,
+			client_busy);
 		fclose(f);
 	}
 	if (o.json) {
@@ -573,11 +628,12 @@ int main(int argc, char **argv)
 		fprintf(f, "{\"label\":\"%s\",\"mode\":\"%s\",\"offered_rate\":%.0f,\"sent\":%llu,"
 			   "\"answered\":%llu,\"bad\":%llu,\"late\":%llu,\"loss\":%.6f,"
 			   "\"throughput\":%.1f,\"p50_us\":%.2f,\"p99_us\":%.2f,\"p999_us\":%.2f,"
-			   "\"max_us\":%.2f,\"server_cpu_s\":%.3f,\"stat_cpu_s\":%.3f}\n",
+			   "\"max_us\":%.2f,\"server_cpu_s\":%.3f,\"stat_cpu_s\":%.3f,"
+			   "\"napi_cpu_s\":%.3f,\"client_cpu_busy\":%.3f}\n",
 			o.label, o.open ? "open" : "closed", o.open ? o.rate : 0,
 			(unsigned long long)sent, (unsigned long long)answered,
 			(unsigned long long)bad, (unsigned long long)late, loss, tput, p50 / 1e3,
-			p99 / 1e3, p999 / 1e3, max_ns / 1e3, cpu_s, stat_cpu_s);
+			p99 / 1e3, p999 / 1e3, max_ns / 1e3, cpu_s, stat_cpu_s, napi_cpu_s, client_busy);
 		fclose(f);
 	}
 	if (o.cdf) {

@@ -23,8 +23,24 @@
 # Pinning: the load generator runs on CPU 0 (CLIENT_CPU), every server (one
 # worker / thread) on CPU 1 (SERVER_CPU); osnicd is not pinned.
 #
+# NAPI=threaded (default): each veth end's receive path (XDP, the kernel's
+# UDP receive) runs in its threaded NAPI kthread, the server end's pinned to
+# SERVER_CPU and the client end's to CLIENT_CPU, as a NIC's interrupt would
+# be; its CPU counts in the server's CPU per call. NAPI=softirq: veth's
+# default, the receive path in the sender's softirq (the server's in the
+# client's CPU, and not counted).
+#
+# The baselines run twice: with no XDP on the server veth (GRO on, so that
+# it has NAPI) and with osnic's XDP attached, passing their port.
+# BASELINE_XDP=none (default) or attached says which one is the table's
+# baseline (named reuseport, tirpc, busypoll, all figures); the other runs
+# the closed-loop maximum only, named reuseport-xdp (or reuseport-noxdp).
+# The XDP ceiling: NULL calls to an osnic service port, answered by the
+# XDP program alone (XDP_TX), is the most any server can do on this set-up.
+#
 # Output in build/bench/: results.csv (every load run), summary.csv and
-# summary.txt (figures and ratios), cdf/*.dat, *.png. BENCH_QUICK=1: ~1 min.
+# summary.txt (figures and ratios), cdf/*.dat, *.png. About 5 minutes;
+# BENCH_QUICK=1: ~2.5.
 set -uo pipefail
 
 name=bench
@@ -35,10 +51,19 @@ QUICK=${BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	RUN_S=${RUN_S:-1} IDLE_S=${IDLE_S:-2} SWEEP="0.3 0.6 0.9"
 else
-	RUN_S=${RUN_S:-3} IDLE_S=${IDLE_S:-10} SWEEP="0.2 0.35 0.5 0.65 0.8 0.95"
+	RUN_S=${RUN_S:-2} IDLE_S=${IDLE_S:-5} SWEEP="0.35 0.6 0.8 0.95"
 fi
 CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
+NAPI=${NAPI:-threaded}
+BASELINE_XDP=${BASELINE_XDP:-none}
+# CLIENT_CPU may be a list (0,2 or 0-1): the load generator runs one thread
+# per CPU of it (LOADGEN_THREADS), OUTSTANDING calls each, so that a client
+# CPU's limit is lifted where the machine has the CPUs. Here it has one.
+client_ncpus=$(awk -v l="$CLIENT_CPU" 'BEGIN { n = split(l, p, ","); c = 0
+	for (i = 1; i <= n; i++) { if (split(p[i], r, "-") == 2) c += r[2] - r[1] + 1; else c++ }
+	print c }')
+LOADGEN_THREADS=${LOADGEN_THREADS:-$client_ncpus}
 # SERVER_THREADS=N: N osnic workers and N reuseport/busypoll threads, thread
 # i pinned to CPU SERVER_CPU+i; tirpc has one thread (on any of those CPUs).
 SERVER_THREADS=${SERVER_THREADS:-1}
@@ -67,6 +92,9 @@ BPORT=${BPORT:-7700}
 if [ "${BENCH_RT:-1}" = 1 ]; then rt=(chrt -f 10); else rt=(); fi
 out=$build/bench
 spid=
+cli_if=veth-$name-c
+napi_pids_srv=
+napi_pids_cli=
 
 cleanup() {
 	set +e
@@ -146,13 +174,72 @@ start_bench_server() {
 }
 
 # load LABEL ARGS...: one load run from the client namespace, appended to
-# results.csv; prints its summary line.
+# results.csv; prints its summary line. The server's NAPI kthread (if
+# threaded) counts in the server's CPU time, and on its own; the client's in
+# the client's (client_cpu_busy: near 1, the client is the limit).
 load() {
-	local label=$1
+	local label=$1 p napi=()
 	shift
+	for p in $napi_pids_srv; do napi+=(--napi-pid "$p"); done
+	for p in $napi_pids_cli; do napi+=(--client-pid "$p"); done
 	in_cli "${rt[@]}" taskset -c "$CLIENT_CPU" "$bin/osnic-loadgen" --label "$label" \
-		--csv "$out/results.csv" --stat-cpu "$SERVER_CPU" "${cpu_pids[@]}" \
+		--csv "$out/results.csv" --stat-cpu "$SERVER_CPU" \
+		-t "$LOADGEN_THREADS" "${cpu_pids[@]}" "${napi[@]}" \
 		"$@" "$srv_ip" "$BPORT" | sed 's/^/  /'
+}
+
+# place_napi: NAPI=threaded: both veth ends' NAPI kthreads pinned (again:
+# attaching or detaching XDP re-creates them), SCHED_FIFO above the
+# servers and the load generator under BENCH_RT=1, as an interrupt is
+# above any task. NAPI=softirq: the sender's softirq.
+place_napi() {
+	local prio=
+	[ "${BENCH_RT:-1}" = 1 ] && prio=11
+	napi_pids_srv= napi_pids_cli=
+	if [ "$NAPI" = softirq ]; then
+		napi_unthread "$srv" "$srv_if"
+		napi_unthread "$cli" "$cli_if"
+		return 0
+	fi
+	napi_place "$srv" "$srv_if" "$SERVER_CPU" $prio || return 1
+	napi_place "$cli" "$cli_if" "$CLIENT_CPU" $prio || return 1
+	napi_pids_srv=$(napi_pids "$srv_if" | tr '\n' ' ')
+	napi_pids_cli=$(napi_pids "$cli_if" | tr '\n' ' ')
+	echo "  NAPI threaded: napi/$srv_if (pid ${napi_pids_srv% }) on CPU $SERVER_CPU," \
+		"napi/$cli_if (pid ${napi_pids_cli% }) on CPU $CLIENT_CPU"
+}
+
+# check_napi: the placement still holds (same kthreads, same CPUs); if
+# anything re-created a kthread, say so and place it again.
+check_napi() {
+	[ "$NAPI" = threaded ] || return 0
+	if [ "$(napi_pids "$srv_if" | tr '\n' ' ')" = "$napi_pids_srv" ] &&
+		napi_check "$srv_if" "$SERVER_CPU" && napi_check "$cli_if" "$CLIENT_CPU"; then
+		return 0
+	fi
+	echo "  NAPI placement lost: placing it again" >&2
+	place_napi
+}
+
+# set_xdp attached|none: osnic's XDP program on the server veth, or none
+# (GRO on instead, so that the veth still has NAPI); then place_napi.
+xdp_state=
+set_xdp() {
+	[ "$xdp_state" = "$1" ] && return 0
+	case $1 in
+	attached) say "server veth: osnic's XDP attached" ;;
+	*) say "server veth: no XDP, GRO on" ;;
+	esac
+	if [ "$1" = attached ]; then
+		in_osnic "$bin/osnicctl" iface attach "$srv_if" || { cat "$tmp/osnicd.log"; return 1; }
+	else
+		if [ "$xdp_state" = attached ]; then
+			in_osnic "$bin/osnicctl" iface detach "$srv_if" || return 1
+		fi
+		napi_gro "$srv" "$srv_if" || return 1
+	fi
+	xdp_state=$1
+	place_napi
 }
 
 # BENCH_PERF=1: a system-wide perf profile (call graphs) of each closed-loop
@@ -194,7 +281,10 @@ workload_args() {
 require "$bin/osnic-demo-server" "$bin/osnicd" "$bin/osnicctl" "$bin/osnic-loadgen" \
 	"$bin/osnic-bench-server"
 command -v gnuplot >/dev/null || { echo "error: gnuplot is needed (make deps)" >&2; exit 1; }
+command -v ethtool >/dev/null || { echo "error: ethtool is needed (make deps)" >&2; exit 1; }
 [ "$(nproc)" -gt "$SERVER_CPU" ] || { echo "error: needs CPU $SERVER_CPU" >&2; exit 1; }
+case $NAPI in threaded | softirq) ;; *) echo "error: NAPI=threaded|softirq" >&2; exit 1 ;; esac
+case $BASELINE_XDP in none | attached) ;; *) echo "error: BASELINE_XDP=none|attached" >&2; exit 1 ;; esac
 rm -rf "$out"
 mkdir -p "$out/cdf"
 {
@@ -202,83 +292,131 @@ mkdir -p "$out/cdf"
 	echo "kernel: $(uname -r)"
 	echo "cpu: $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(nproc) CPUs"
 	echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-	echo "quick: $QUICK, run ${RUN_S}s per point, idle ${IDLE_S}s, client CPU $CLIENT_CPU, server CPUs $server_cpus ($SERVER_THREADS threads), closed loop $OUTSTANDING outstanding, osnicd --depth $OSNIC_DEPTH, SCHED_FIFO ${BENCH_RT:-1}"
+	echo "quick: $QUICK, run ${RUN_S}s per point, idle ${IDLE_S}s, client CPU $CLIENT_CPU ($LOADGEN_THREADS load-generator thread(s)), server CPUs $server_cpus ($SERVER_THREADS threads), closed loop $OUTSTANDING outstanding per thread, osnicd --depth $OSNIC_DEPTH, SCHED_FIFO ${BENCH_RT:-1}"
+	echo "napi: $NAPI, baselines' XDP: $BASELINE_XDP"
 } >"$out/machine.txt"
+# For summary.py: how the figures were taken.
+printf 'napi,%s\nbaseline_xdp,%s\nclient_cpus,%s\nloadgen_threads,%s\n' \
+	"$NAPI" "$BASELINE_XDP" "$client_ncpus" "$LOADGEN_THREADS" >"$out/setup.csv"
 cat "$out/machine.txt"
 
 setup_netns
-ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
+ip -n "$cli" link set dev "$cli_if" xdpdrv obj "$build/bpf/osnic_pass.bpf.o" sec xdp
 ensure_rpcbind
 start_osnic --depth "$OSNIC_DEPTH" || exit 1
-in_osnic "$bin/osnicctl" iface attach "$srv_if" || { cat "$tmp/osnicd.log"; exit 1; }
 
 # Every server start gets its own port: a port an osnic service leaves
 # lingers in osnicd (XDP keeps it, answering for no service) for 60 s.
 next_port() { BPORT=$((BPORT + 1)); }
 
 declare -A cap
-for wl in $WORKLOADS; do
+
+# run_workload KIND LABEL WORKLOAD full|max: one server start; its closed-loop
+# maximum, and (full) the open-loop loads and the bimodal sweep.
+run_workload() {
+	local s=$1 label=$2 wl=$3 what=$4 own c pct f
 	# shellcheck disable=SC2046
 	set -- $(workload_args "$wl")
-	for s in $SERVERS; do
-		say "$wl on $s ($server_threads thread(s), CPUs $server_cpus)"
-		next_port
-		start_bench_server "$s" || continue
-		perf_start "$s-$wl"
-		load "$s/$wl/max" -d "$RUN_S" -o "$OUTSTANDING" "$@"
-		perf_stop
-		own=$(last_tput)
-		[ "$s" = reuseport ] && cap[$wl]=$own
-		c=${cap[$wl]:-$own}
-		if [ "${c:-0}" -le 0 ]; then
-			echo "  no capacity measured: skipping the open-loop runs"
-			stop_bench_server
-			continue
-		fi
+	say "$wl on $label ($server_threads thread(s), CPUs $server_cpus, XDP $xdp_state, NAPI $NAPI)"
+	next_port
+	start_bench_server "$s" || return 0
+	check_napi || { echo "bench: the NAPI placement failed" >&2; exit 1; }
+	perf_start "$label-$wl"
+	load "$label/$wl/max" -d "$RUN_S" -o "$OUTSTANDING" "$@"
+	perf_stop
+	own=$(last_tput)
+	[ "$label" = reuseport ] && cap[$wl]=$own
+	c=${cap[$wl]:-$own}
+	if [ "$what" = max ]; then
+		:
+	elif [ "${c:-0}" -le 0 ]; then
+		echo "  no capacity measured: skipping the open-loop runs"
+	else
 		for pct in 25 50 75; do
-			load "$s/$wl/load$pct" -m open -r $((c * pct / 100)) -d "$RUN_S" \
-				--cdf "$out/cdf/$s-$wl-$pct.dat" "$@"
+			load "$label/$wl/load$pct" -m open -r $((c * pct / 100)) -d "$RUN_S" \
+				--cdf "$out/cdf/$label-$wl-$pct.dat" "$@"
 		done
 		# The p99 bound sweep goes up to each server's own capacity.
 		if [ "$wl" = bimodal ]; then
 			for f in $SWEEP; do
-				load "$s/$wl/sweep$f" -m open -r "$(awk -v c="${own:-$c}" -v f="$f" 'BEGIN { printf "%d", c * f }')" \
+				load "$label/$wl/sweep$f" -m open -r "$(awk -v c="${own:-$c}" -v f="$f" 'BEGIN { printf "%d", c * f }')" \
 					-d "$RUN_S" "$@"
 			done
 		fi
-		case $s in osnic*)
-			in_osnic "$bin/osnicctl" stats >"$out/$s-stats-$wl.txt" 2>&1
-			stop_bench_server
-			cp "$tmp/srv.err" "$out/$s-workers-$wl.txt"
-			sleep 0.2
-			in_osnic "$bin/osnicctl" service list >"$out/$s-services-after-$wl.txt" 2>&1
-			;;
-		esac
+	fi
+	case $s in osnic*)
+		in_osnic "$bin/osnicctl" stats >"$out/$label-stats-$wl.txt" 2>&1
 		stop_bench_server
-	done
-done
-
-say "idle: server CPU over ${IDLE_S}s with no calls"
-for s in $SERVERS; do
-	next_port
-	start_bench_server "$s" || continue
-	sleep 0.5
-	t0=0
-	for p in "${cpu_pids[@]}"; do
-		[ "$p" = --cpu-pid ] && continue
-		t0=$((t0 + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
-	done
-	sleep "$IDLE_S"
-	t1=0
-	for p in "${cpu_pids[@]}"; do
-		[ "$p" = --cpu-pid ] && continue
-		t1=$((t1 + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
-	done
-	pct=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$IDLE_S" 'BEGIN { printf "%.2f", 100 * d / hz / s }')
-	echo "  $s: $pct % of one CPU"
-	echo "$s,$pct" >>"$out/idle.csv"
+		cp "$tmp/srv.err" "$out/$label-workers-$wl.txt"
+		sleep 0.2
+		in_osnic "$bin/osnicctl" service list >"$out/$label-services-after-$wl.txt" 2>&1
+		;;
+	esac
 	stop_bench_server
-done
+}
+
+# cpu_ticks: utime+stime of cpu_pids and the server's NAPI kthreads.
+cpu_ticks() {
+	local p t=0
+	for p in "${cpu_pids[@]}" $napi_pids_srv; do
+		[ "$p" = --cpu-pid ] && continue
+		t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+	done
+	echo "$t"
+}
+
+# run_idle KIND LABEL: the server's CPU (with its NAPI kthread) over IDLE_S
+# seconds with no calls.
+run_idle() {
+	local t0 t1 pct
+	next_port
+	start_bench_server "$1" || return 0
+	# A server that brings its own XDP program (afxdp) re-created the NAPI.
+	check_napi || { echo "bench: the NAPI placement failed" >&2; exit 1; }
+	sleep 0.5
+	t0=$(cpu_ticks)
+	sleep "$IDLE_S"
+	t1=$(cpu_ticks)
+	pct=$(awk -v d=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v s="$IDLE_S" 'BEGIN { printf "%.2f", 100 * d / hz / s }')
+	echo "  idle $2: $pct % of one CPU over ${IDLE_S}s"
+	echo "$2,$pct" >>"$out/idle.csv"
+	stop_bench_server
+}
+
+# run_server KIND LABEL full|max: every workload, then (full) idle.
+run_server() {
+	local wl
+	for wl in $WORKLOADS; do
+		run_workload "$1" "$2" "$wl" "$3"
+	done
+	[ "$3" = full ] && run_idle "$1" "$2"
+}
+
+# run_ceiling: NULL calls to an osnic service's port, closed loop: XDP
+# answers them alone (XDP_TX), no worker woken: the most calls/s any
+# server can answer on this set-up.
+run_ceiling() {
+	say "the XDP ceiling: NULL answered by XDP (XDP_TX), no thread woken"
+	next_port
+	start_bench_server osnic || return 0
+	check_napi || { echo "bench: the NAPI placement failed" >&2; exit 1; }
+	load "xdp-ceiling/null/max" -d "$RUN_S" -o "$OUTSTANDING" -P null
+	stop_bench_server
+}
+
+is_baseline() { case $1 in tirpc | reuseport | busypoll) return 0 ;; esac; return 1; }
+
+# The table's baselines first (reuseport first: its capacity sets the
+# open-loop rates), then osnic and its variants with XDP attached, the
+# ceiling, and the baselines in the other XDP state (maximum only).
+if [ "$BASELINE_XDP" = attached ]; then other=none suffix=-noxdp; else other=attached suffix=-xdp; fi
+set_xdp "$BASELINE_XDP" || exit 1
+for s in $SERVERS; do is_baseline "$s" && run_server "$s" "$s" full; done
+set_xdp attached || exit 1
+for s in $SERVERS; do is_baseline "$s" || run_server "$s" "$s" full; done
+run_ceiling
+set_xdp "$other" || exit 1
+for s in $SERVERS; do is_baseline "$s" && run_server "$s" "$s$suffix" max; done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
 
 say "summary"

@@ -4,7 +4,14 @@
 # make bench: figures, ratios and targets from build/bench/results.csv and
 # idle.csv. Writes summary.csv (every figure of every server, with its ratio
 # against each baseline), summary.txt and summary.md (the same as tables,
-# plus the targets), and prints summary.txt.
+# plus the XDP ceiling, what limited each closed-loop run, and the targets),
+# and prints summary.txt.
+#
+# The XDP ceiling (label xdp-ceiling/null/max): NULL calls answered by the
+# XDP program alone; every server's maximum throughput is also given as a
+# fraction of it. A closed-loop run whose client was >= CLIENT_LIMIT busy
+# (its load generator and NAPI kthread) is marked client-limited: its figure
+# says more about the client than the server.
 import csv
 import os
 import sys
@@ -13,6 +20,8 @@ out = sys.argv[1]
 SERVERS = ["osnic", "tirpc", "reuseport", "busypoll", "afxdp"]
 BASELINES = ["tirpc", "reuseport", "busypoll", "afxdp"]
 WORKLOADS = ["echo16", "echo1k", "bimodal"]
+CEILING = "xdp-ceiling"
+CLIENT_LIMIT = 0.9
 
 runs = {}
 with open(os.path.join(out, "results.csv")) as f:
@@ -20,8 +29,26 @@ with open(os.path.join(out, "results.csv")) as f:
         s, wl, kind = r["label"].split("/")
         runs.setdefault((s, wl), {})[kind] = r
 
-# Variants run with SERVERS=... (osnic-nogso) get columns after these.
-SERVERS += sorted({s for s, _ in runs} - set(SERVERS))
+# Variants run with SERVERS=... (osnic-nogso) and the baselines in the other
+# XDP state (reuseport-xdp or reuseport-noxdp) get columns after the five.
+SERVERS += sorted({s for s, _ in runs} - set(SERVERS) - {CEILING})
+
+setup = {}
+if os.path.exists(os.path.join(out, "setup.csv")):
+    with open(os.path.join(out, "setup.csv")) as f:
+        for line in f:
+            k, _, v = line.strip().partition(",")
+            setup[k] = v
+
+ceiling = None
+if (CEILING, "null") in runs and "max" in runs[(CEILING, "null")]:
+    ceiling = runs[(CEILING, "null")]["max"]
+
+
+def num(r, col):
+    # A column older results.csv files lack: None.
+    v = r.get(col)
+    return None if v in (None, "") else float(v)
 
 idle = {}
 if os.path.exists(os.path.join(out, "idle.csv")):
@@ -39,6 +66,8 @@ def put(s, wl, metric, v):
 
 
 for (s, wl), k in runs.items():
+    if s == CEILING:
+        continue
     if "max" in k:
         m = k["max"]
         put(s, wl, "max_throughput", float(m["throughput"]))
@@ -46,6 +75,13 @@ for (s, wl), k in runs.items():
             put(s, wl, "cpu_s_per_Mcall_max", float(m["server_cpu_s"]) * 1e6 / float(m["answered"]))
             # The whole server CPU (its softirq work too), from /proc/stat.
             put(s, wl, "cpu1_s_per_Mcall_max", float(m["stat_cpu_s"]) * 1e6 / float(m["answered"]))
+            # The server's NAPI kthread alone (in cpu_s_per_Mcall_max too).
+            napi = num(m, "napi_cpu_s")
+            if napi is not None:
+                put(s, wl, "napi_cpu_s_per_Mcall_max", napi * 1e6 / float(m["answered"]))
+        put(s, wl, "client_busy_max", num(m, "client_cpu_busy"))
+        if ceiling is not None and float(ceiling["throughput"]) > 0:
+            put(s, wl, "frac_of_xdp_ceiling", float(m["throughput"]) / float(ceiling["throughput"]))
     for pct in (25, 50, 75):
         r = k.get("load%d" % pct)
         if not r:
@@ -117,9 +153,78 @@ for wl, metric in metrics:
         row.append("-" if r is None else "%.2f" % r)
     rows.append(row)
 widths = [max(len(str(x)) for x in col) for col in zip(hdr, *rows)]
+
+
+def setup_lines():
+    napi = setup.get("napi")
+    bx = setup.get("baseline_xdp")
+    other = "-noxdp" if bx == "attached" else "-xdp"
+    res = []
+    if napi == "threaded":
+        res.append("NAPI: threaded, the server veth's kthread on the server CPU (its CPU is in the "
+                   "server's CPU per call; napi_cpu_s_per_Mcall_max: that part alone), the client's "
+                   "on the client CPU")
+    elif napi == "softirq":
+        res.append("NAPI: in the sender's softirq (veth's default): the server's receive path runs "
+                   "on the client's CPU and is not in the server's CPU per call")
+    if bx == "none":
+        res.append("baselines (tirpc, reuseport, busypoll): no XDP on the server veth (GRO on); "
+                   "*%s: the same with osnic's XDP attached, passing their port (maximum only)" % other)
+    elif bx == "attached":
+        res.append("baselines (tirpc, reuseport, busypoll): osnic's XDP attached, passing their port; "
+                   "*%s: the same with no XDP (GRO on) (maximum only)" % other)
+    return res
+
+
+lines.extend(setup_lines())
+if lines:
+    lines.append("")
 lines.append("  ".join(h.ljust(wd) for h, wd in zip(hdr, widths)))
 for row in rows:
     lines.append("  ".join(str(x).ljust(wd) for x, wd in zip(row, widths)))
+
+# The ceiling and what limited each closed-loop run.
+limits = []  # (server, workload, throughput, fraction, napi, client busy, flag)
+
+
+def flag_of(busy):
+    if busy is None:
+        return "-"
+    return "client-limited" if busy >= CLIENT_LIMIT else "-"
+
+
+if ceiling is not None:
+    busy = num(ceiling, "client_cpu_busy")
+    limits.append((CEILING, "null", float(ceiling["throughput"]), 1.0,
+                   float(ceiling["napi_cpu_s"]) * 1e6 / float(ceiling["answered"])
+                   if num(ceiling, "napi_cpu_s") is not None and float(ceiling["answered"]) > 0 else None,
+                   busy, flag_of(busy)))
+for wl in WORKLOADS:
+    for s in SERVERS:
+        t = figures.get((s, wl, "max_throughput"))
+        if t is None:
+            continue
+        busy = figures.get((s, wl, "client_busy_max"))
+        limits.append((s, wl, t, figures.get((s, wl, "frac_of_xdp_ceiling")),
+                       figures.get((s, wl, "napi_cpu_s_per_Mcall_max")), busy, flag_of(busy)))
+lhdr = ["server", "workload", "max calls/s", "of ceiling", "NAPI s/Mcall", "client busy", "limit"]
+lrows = [[s, wl, fmt(t), "-" if fr is None else "%.2f" % fr, fmt(n),
+          "-" if b is None else "%.0f%%" % (100 * b), fl] for s, wl, t, fr, n, b, fl in limits]
+lines.append("")
+if ceiling is not None:
+    lines.append("XDP ceiling (NULL answered by XDP_TX alone, no thread woken): %s calls/s%s" % (
+        fmt(float(ceiling["throughput"])),
+        ", client-limited (a faster client would see more)" if flag_of(num(ceiling, "client_cpu_busy")) != "-" else ""))
+else:
+    lines.append("XDP ceiling: not measured")
+nclient = setup.get("client_cpus")
+lines.append("closed-loop runs (client-limited: the client >= %d%% busy%s):" % (
+    100 * CLIENT_LIMIT,
+    "; one client CPU, so more load-generator threads cannot lift that limit" if nclient == "1" else ""))
+lwidths = [max(len(str(x)) for x in col) for col in zip(lhdr, *lrows)]
+lines.append("  " + "  ".join(h.ljust(wd) for h, wd in zip(lhdr, lwidths)).rstrip())
+for row in lrows:
+    lines.append("  " + "  ".join(str(x).ljust(wd) for x, wd in zip(row, lwidths)).rstrip())
 
 # Targets (docs: BENCHMARKS.md), for osnic and each osnic variant run.
 OSNIC = [s for s in SERVERS if (s == "osnic" or s.startswith("osnic-"))
@@ -175,9 +280,14 @@ text = "\n".join(lines) + "\n"
 with open(os.path.join(out, "summary.txt"), "w") as f:
     f.write(text)
 with open(os.path.join(out, "summary.md"), "w") as f:
+    for line in setup_lines():
+        f.write(line + ".\n\n")
     f.write("| " + " | ".join(hdr) + " |\n")
     f.write("|" + "---|" * len(hdr) + "\n")
     for row in rows:
+        f.write("| " + " | ".join(row) + " |\n")
+    f.write("\n| " + " | ".join(lhdr) + " |\n|" + "---|" * len(lhdr) + "\n")
+    for row in lrows:
         f.write("| " + " | ".join(row) + " |\n")
     f.write("\n| target | goal | " + " | ".join(OSNIC) + " |\n|---|---|" + "---|" * len(OSNIC) + "\n")
     for what, goal, res in targets:

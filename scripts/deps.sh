@@ -36,7 +36,7 @@ HOST_PKGS=(clang-19 llvm-19 lld-19 libclang-rt-19-dev libelf-dev zlib1g-dev libx
 	libcriterion-dev libmnl-dev libtirpc-dev rpcbind rpcsvc-proto iproute2
 	qemu-system-x86 busybox-static udev kmod file pkg-config make
 	python3-requests python3-argcomplete python3-pkg-resources gnuplot-nox
-	netcat-openbsd zstd xz-utils jq python3
+	netcat-openbsd zstd xz-utils jq python3 ethtool
 	ypserv yp-tools rusersd rusers)
 BACKPORT_PKGS=(libbpf-dev bpftool)
 

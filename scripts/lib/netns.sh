@@ -218,3 +218,72 @@ start_server() {
 	fi
 	pass "server starts: $(cat "$tmp/server.out")"
 }
+
+# ---- NAPI placement (veth) ----------------------------------------------------
+# With veth, a datagram's receive path (XDP, or the kernel's UDP receive)
+# runs in the NAPI poll of the receiving end, by default in the *sender's*
+# softirq. Made threaded, that poll runs in a kthread, napi/DEV-ID, which
+# can be pinned like a NIC's interrupt. A veth has NAPI only while an XDP
+# program is attached or GRO is on; attaching, detaching or a link down/up
+# re-creates the kthread (new pid, pin lost): place it again after each.
+
+# napi_pids DEV: the pids of DEV's NAPI kthreads (the names are global,
+# whatever namespace DEV is in).
+napi_pids() { pgrep -x "napi/$1-[0-9]+"; }
+
+# napi_gro NS DEV: GRO on DEV (in namespace NS), the NAPI path without XDP.
+# rx-udp-gro-forwarding makes the peer's UDP datagrams eligible for it (the
+# peer has TSO otherwise, and veth then bypasses NAPI); datagrams for a local
+# socket are not merged.
+napi_gro() {
+	ip netns exec "$1" ethtool -K "$2" gro on rx-udp-gro-forwarding on ||
+		{ echo "napi: cannot turn GRO on for $2 (is ethtool installed?)" >&2; return 1; }
+}
+
+# napi_affinity PID: its allowed CPUs (a list, as 1 or 0-1).
+napi_affinity() { awk '/^Cpus_allowed_list:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+
+# napi_ran_ns PID: the ns it has run (schedstat), napi_cpu_of PID the CPU it
+# last ran on (stat field 39).
+napi_ran_ns() { awk '{ print $1 }' "/proc/$1/schedstat" 2>/dev/null; }
+napi_cpu_of() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | awk '{ print $37 }'; }
+
+# napi_check DEV CPU: DEV has NAPI kthreads and each may run on CPU only.
+napi_check() {
+	local pids p aff
+	pids=$(napi_pids "$1")
+	[ -n "$pids" ] || { echo "napi: no napi/$1-N kthread" >&2; return 1; }
+	for p in $pids; do
+		aff=$(napi_affinity "$p")
+		[ "$aff" = "$2" ] ||
+			{ echo "napi: napi/$1 (pid $p) may run on CPUs '$aff', not $2" >&2; return 1; }
+	done
+}
+
+# napi_place NS DEV CPU [PRIO]: DEV's NAPI (in namespace NS) threaded, its
+# kthreads pinned to CPU, and SCHED_FIFO PRIO if given; checked. Fails
+# loudly (no silent fall-back to the sender's softirq).
+napi_place() {
+	local ns=$1 dev=$2 cpu=$3 prio=${4:-} pids p ok _
+	if ! ip netns exec "$ns" sh -c "echo 1 >/sys/class/net/$dev/threaded" 2>/dev/null; then
+		echo "napi: $dev's NAPI cannot be made threaded (no XDP program, GRO off?)" >&2
+		return 1
+	fi
+	# A kthread being replaced may still be listed: retry until all pin.
+	for _ in $(seq 50); do
+		pids=$(napi_pids "$dev")
+		ok=1
+		for p in $pids; do
+			taskset -pc "$cpu" "$p" >/dev/null 2>&1 || ok=0
+			[ -z "$prio" ] || chrt -f -p "$prio" "$p" >/dev/null 2>&1 || ok=0
+		done
+		[ -n "$pids" ] && [ "$ok" = 1 ] && napi_check "$dev" "$cpu" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	napi_check "$dev" "$cpu"
+	echo "napi: could not pin $dev's NAPI kthread to CPU $cpu" >&2
+	return 1
+}
+
+# napi_unthread NS DEV: DEV's NAPI back in the sender's softirq.
+napi_unthread() { ip netns exec "$1" sh -c "echo 0 >/sys/class/net/$2/threaded" 2>/dev/null || true; }

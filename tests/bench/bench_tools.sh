@@ -24,17 +24,23 @@ fail() {
 # expect NAME WANT GOT
 expect() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1" "want '$2', got '$3'"; fi; }
 
-# A row of results.csv: label mode rate sent answered loss tput p50 p99 server_cpu_s.
+# A row of results.csv: label mode rate sent answered loss tput p50 p99
+# server_cpu_s [napi_cpu_s (0) client_cpu_busy (0.5)].
 row() {
-	printf '%s,%s,%s,1,32,1,16,3.00,%s,%s,0,0,%s,%s,%s,%s,%s,%s,1.0,%s,1.0,%s\n' \
-		"$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "$9" "$9" "${10}" "${10}"
+	printf '%s,%s,%s,1,32,1,16,3.00,%s,%s,0,0,%s,%s,%s,%s,%s,%s,1.0,%s,1.0,%s,%s,%s\n' \
+		"$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "$9" "$9" "$9" "${10}" "${10}" "${11:-0}" "${12:-0.5}"
 }
+header=label,mode,offered_rate,threads,outstanding,proc,size,duration_s,sent,answered,bad,late,loss,throughput,p50_us,p99_us,p999_us,max_us,mean_us,server_cpu_s,cpu_us_per_call,stat_cpu_s
 {
-	echo label,mode,offered_rate,threads,outstanding,proc,size,duration_s,sent,answered,bad,late,loss,throughput,p50_us,p99_us,p999_us,max_us,mean_us,server_cpu_s,cpu_us_per_call,stat_cpu_s
+	echo "$header,napi_cpu_s,client_cpu_busy"
+	# The ceiling: 300000 calls/s, its client 97 % busy.
+	row xdp-ceiling/null/max closed 0 900000 900000 0 300000 50 100 0.9 0.9 0.97
+	# reuseport with osnic's XDP attached (maximum only).
+	row reuseport-xdp/echo16/max closed 0 450000 450000 0 150000 80 200 3.0 0.9 0.3
 	for wl in echo16 echo1k; do
 		row reuseport/$wl/max closed 0 600000 600000 0 200000 80 200 3.0
 		row reuseport/$wl/load50 open 100000 300000 300000 0 100000 60 1000 1.5
-		row osnic/$wl/max closed 0 720000 720000 0 240000 70 150 1.8
+		row osnic/$wl/max closed 0 720000 720000 0 240000 70 150 1.8 0.72 0.95
 		row osnic/$wl/load50 open 100000 300000 300000 0 100000 40 700 1.2
 		row tirpc/$wl/max closed 0 300000 300000 0 100000 90 300 3.0
 		row busypoll/$wl/max closed 0 660000 660000 0 220000 30 90 3.0
@@ -55,6 +61,7 @@ row() {
 	row osnic-poll/echo16/max closed 0 660000 660000 0 220000 30 90 2.4
 } >"$tmp/results.csv"
 printf 'reuseport,0.20\nosnic,0.00\ntirpc,0.00\nbusypoll,95.40\nosnic-poll,0.50\nafxdp,99.80\n' >"$tmp/idle.csv"
+printf 'napi,threaded\nbaseline_xdp,none\nclient_cpus,1\nloadgen_threads,1\n' >"$tmp/setup.csv"
 mkdir -p "$tmp/cdf"
 for s in osnic reuseport; do
 	printf '10 0.1\n50 0.5\n100 0.99\n200 1\n' >"$tmp/cdf/$s-echo16-50.dat"
@@ -92,6 +99,35 @@ expect "a ratio with no baseline figure is left empty" "" \
 	"$(field osnic echo16 p99_us_at_50 ratio_vs_tirpc)"
 expect "idle CPU" 0 "$(field osnic idle idle_cpu_pct value)"
 expect "a variant gets its own rows" 1.100 "$(field osnic-poll echo16 max_throughput ratio_vs_reuseport)"
+expect "the baseline with XDP attached gets its own rows" 0.750 \
+	"$(field reuseport-xdp echo16 max_throughput ratio_vs_reuseport)"
+expect "throughput as a fraction of the XDP ceiling" 0.8 \
+	"$(field osnic echo16 frac_of_xdp_ceiling value)"
+expect "... for a baseline" 0.5 "$(field reuseport-xdp echo16 frac_of_xdp_ceiling value)"
+expect "the NAPI kthread's CPU per call alone" 1 "$(field osnic echo16 napi_cpu_s_per_Mcall_max value)"
+expect "... within the server's CPU per call" 2.5 "$(field osnic echo16 cpu_s_per_Mcall_max value)"
+expect "the client's busy fraction at maximum load" 0.95 "$(field osnic echo16 client_busy_max value)"
+expect "the ceiling is no server of its own" "" "$(field xdp-ceiling null max_throughput value)"
+t=$(grep -E '^workload +metric ' "$tmp/summary.txt")
+[[ -n $t && $t != *xdp-ceiling* ]] && pass "the ceiling is no column of the table" ||
+	fail "the ceiling is no column of the table" "$t"
+grep -q '^XDP ceiling (NULL answered by XDP_TX alone, no thread woken): 300000 calls/s, client-limited' \
+	"$tmp/summary.txt" && pass "summary.txt: the ceiling, client-limited" ||
+	fail "summary.txt: the ceiling, client-limited" "$(grep -i ceiling "$tmp/summary.txt")"
+t=$(grep -E '^  osnic +echo16 ' "$tmp/summary.txt")
+[[ $t =~ 240000\ +0\.80\ +1\ +95%\ +client-limited$ ]] &&
+	pass "a client-limited run is marked (95 % busy)" ||
+	fail "a client-limited run is marked (95 % busy)" "$t"
+t=$(grep -E '^  reuseport-xdp +echo16 ' "$tmp/summary.txt")
+[[ $t =~ 150000\ +0\.50\ +2\ +30%\ +-$ ]] &&
+	pass "a run with an idle client is not marked" || fail "a run with an idle client is not marked" "$t"
+grep -q '^baselines (tirpc, reuseport, busypoll): no XDP on the server veth (GRO on); \*-xdp: ' \
+	"$tmp/summary.txt" && pass "summary.txt says which baselines the table uses" ||
+	fail "summary.txt says which baselines the table uses" "$(head -3 "$tmp/summary.txt")"
+grep -q '^NAPI: threaded' "$tmp/summary.txt" && pass "summary.txt names the NAPI placement" ||
+	fail "summary.txt names the NAPI placement"
+grep -q '^| server | workload | max calls/s | of ceiling |' "$tmp/summary.md" &&
+	pass "summary.md has the closed-loop limits table" || fail "summary.md has the closed-loop limits table"
 
 # target REGEX: a line of summary.txt's targets.
 target() { grep -E "$1" "$tmp/summary.txt" | head -1; }
@@ -125,11 +161,19 @@ if out=$(bash "$top/bench/plots.sh" "$tmp" 2>&1); then
 else
 	fail "plots.sh runs" "$out"
 fi
-expect "throughput.dat: the five servers, then the variant" \
-	"workload osnic tirpc reuseport busypoll afxdp osnic-poll" "$(head -1 "$tmp/throughput.dat")"
-expect "throughput.dat: echo16 row" "echo16 240000 100000 200000 220000 250000 220000" \
+expect "throughput.dat: the five servers, then the variants, not the ceiling" \
+	"workload osnic tirpc reuseport busypoll afxdp osnic-poll reuseport-xdp" "$(head -1 "$tmp/throughput.dat")"
+expect "throughput.dat: echo16 row" "echo16 240000 100000 200000 220000 250000 220000 150000" \
 	"$(grep '^echo16' "$tmp/throughput.dat")"
-for png in throughput latency-cdf-echo16 bimodal-p99; do
+expect "cpu-per-call.dat: NAPI and the rest, s per million calls" "server napi rest
+osnic 1.000 1.500
+tirpc 0.000 10.000
+reuseport 0.000 5.000
+busypoll 0.000 4.545
+afxdp 0.000 4.000
+osnic-poll 0.000 3.636
+reuseport-xdp 2.000 4.667" "$(cat "$tmp/cpu-per-call.dat")"
+for png in throughput cpu-per-call latency-cdf-echo16 bimodal-p99; do
 	if [ "$(head -c 8 "$tmp/$png.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then
 		pass "$png.png is a PNG"
 	else
@@ -226,6 +270,20 @@ expect "a wrong value is counted" "|calls lost / wrong values (all runs)|0 / 0|2
 	"$(nis_row "calls lost / wrong values (all runs)")"
 expect "... and voids a target met otherwise" "|open 50 %: p99 us|200|160|0.80|≤ 0.80: MISSED|" \
 	"$(nis_row "open 50 %: p99 us")"
+
+echo "==> results.csv without the NAPI and client columns (older runs)"
+mkdir -p "$tmp/old"
+{
+	echo "$header"
+	grep -E '^(osnic|reuseport)/echo16/' "$tmp/results.csv" | cut -d, -f1-22
+} >"$tmp/old/results.csv"
+if out=$(python3 "$top/bench/summary.py" "$tmp/old" 2>&1) && bash "$top/bench/plots.sh" "$tmp/old" >/dev/null 2>&1; then
+	pass "summary.py and plots.sh run on them"
+else
+	fail "summary.py and plots.sh run on them" "$out"
+fi
+grep -q '^XDP ceiling: not measured' "$tmp/old/summary.txt" && pass "... no ceiling: said so" ||
+	fail "... no ceiling: said so" "$(cat "$tmp/old/summary.txt")"
 
 echo
 echo "bench tools: $passed passed, $failed failed"

@@ -10,7 +10,7 @@ total_p=0 total_f=0 rc=0
 
 # ../install/install_test: make install into a DESTDIR, an application
 # built against it, make uninstall.
-for t in ctl hostile_ports hostile_authz demo_tirpc demo_socket demo_osnic local_addrs demo_script sched bench_smoke osnic_run hostile_rings ../install/install_test; do
+for t in ctl hostile_ports hostile_authz demo_tirpc demo_socket demo_osnic local_addrs demo_script sched bench_smoke napi_placement osnic_run hostile_rings ../install/install_test; do
 	echo "=== integration: $t"
 	log=$(mktemp)
 	bash "$here/$t.sh" 2>&1 | tee "$log"
