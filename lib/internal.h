@@ -98,6 +98,7 @@ struct osnic_tx {
 	uint8_t first[OSNIC_BATCH];		/* by message: its first slot */
 	uint8_t segs[OSNIC_BATCH];		/* by message: replies it carries */
 	uint16_t gso_seg_max;			/* longest reply sent by GSO; 0: none */
+	int send_flags;				/* of every send: MSG_DONTWAIT, or 0 */
 };
 
 struct osnic_rx_slot {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Sending a worker's replies: one sendmmsg per pass, and replies to one
- * client joined into one UDP GSO send.
+ * Sending a batch of replies (a libosnic worker's pass over its ring, an
+ * osnic-run batch): one sendmmsg for all of them, and replies to one client
+ * joined into one UDP GSO send.
  *
  * A run of replies to the same client, all of one length but the last
  * (which may be shorter), leaves as one message with UDP_SEGMENT: one trip
@@ -132,7 +133,7 @@ static void tx_ungso(struct osnic_tx *tx, int fd, unsigned int j, int err,
 	mh.msg_controllen = 0;
 	for (i = tx->first[j]; i < tx->first[j] + tx->segs[j]; i++) {
 		mh.msg_iov = &tx->iov[i];
-		if (sendmsg(fd, &mh, 0) < 0)
+		if (sendmsg(fd, &mh, tx->send_flags) < 0)
 			CNT_INC(c, send_errors);
 		else
 			CNT_INC(c, replies);
@@ -153,7 +154,7 @@ void osnic__tx_send(struct osnic_tx *tx, int fd, unsigned int n, struct osnic_wo
 		}
 	}
 	while (sent < m) {
-		r = sendmmsg(fd, tx->msg + sent, m - sent, 0);
+		r = sendmmsg(fd, tx->msg + sent, m - sent, tx->send_flags);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;

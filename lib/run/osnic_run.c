@@ -31,6 +31,13 @@
  * client's family on that port. osnicd ties the registration to the
  * serving process's pidfd: when it dies, its services and rings go.
  *
+ * Replies: each call's reply is encoded into a slot of its own and kept
+ * until the end of the batch, which sends them all with one sendmmsg,
+ * replies to one client joined into UDP GSO sends (lib/tx.c, as libosnic's
+ * workers do). No reply waits beyond the end of its batch, nor across
+ * anything of the dispatch's that may wait or fork (fork, poll, ppoll,
+ * select, pselect flush first), nor past an unregistration.
+ *
  * Worker ids are per thread, one per service: the first service's worker
  * is the daemon's thread; each further service gets a thread that only
  * holds a worker id and sleeps with every signal blocked.
@@ -38,7 +45,9 @@
  * Everything that fails leaves the daemon as it was: on libtirpc alone.
  *
  * Environment: OSNIC_RUN_POLL_US (watch an empty ring that long after
- * serving before going back to the daemon's loop), OSNIC_RUN_VERBOSE.
+ * serving before going back to the daemon's loop), OSNIC_RUN_VERBOSE (a
+ * line per service registered, and its counters at most once a second
+ * while it serves).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -65,7 +74,12 @@
 #include "../internal.h"
 
 #define RUN_EXPORT __attribute__((visibility("default")))
-#define RUN_BATCH 64
+/*
+ * Calls served per batch: the replies of a batch wait for its end, so the
+ * first waits for up to RUN_BATCH - 1 dispatch calls; one sendmmsg carries
+ * a batch (struct osnic_tx).
+ */
+#define RUN_BATCH OSNIC_BATCH
 /* With --poll-us: batches served in one turn of the daemon's loop, at most. */
 #define RUN_POLL_BATCHES 16
 #define RUN_REPLY_MAX OSNIC_REPLY_MAX_LIMIT
@@ -93,6 +107,7 @@ struct run_reg {
 	bool leaving;			/* unregistered while serving: leave after the call */
 	bool port_failed;		/* its port stays on libtirpc */
 	struct osnic_worker_counters counters;
+	uint64_t reported_ns;		/* verbose: when its counters were last printed */
 };
 
 /* Every UDP socket the daemon registered a program on: where replies leave from. */
@@ -111,7 +126,16 @@ static struct {
 	struct run_reg *serving;	/* whose call the daemon's dispatch is running */
 	pid_t pid;			/* the process that activated, 0: none yet */
 	struct osnic *ctx;		/* ctl and app of that process */
-	uint8_t *reply;
+	/*
+	 * The replies of the batch being served, not sent yet: tx_n of them,
+	 * all to leave from tx_fd, counted in tx_reg's counters; only the
+	 * thread tx_thread touches them.
+	 */
+	struct osnic_tx *tx;
+	unsigned int tx_n;
+	int tx_fd;
+	struct run_reg *tx_reg;
+	pthread_t tx_thread;
 	uint64_t poll_ns;
 	bool verbose;
 } run = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -170,39 +194,103 @@ static int reply_fd(const struct run_reg *r, struct sockaddr_storage *to, sockle
 	return -1;
 }
 
+/* A batch's reply slots, RUN_REPLY_MAX bytes each; sent without blocking. */
+static struct osnic_tx *tx_new(void)
+{
+	struct osnic_tx *tx = calloc(1, sizeof(*tx));
+	uint8_t *buf = malloc((size_t)OSNIC_BATCH * RUN_REPLY_MAX);
+	unsigned int i;
+
+	if (!tx || !buf) {
+		free(tx);
+		free(buf);
+		return NULL;
+	}
+	for (i = 0; i < OSNIC_BATCH; i++)
+		tx->slot[i].buf = buf + (size_t)i * RUN_REPLY_MAX;
+	tx->gso_seg_max = OSNIC_GSO_SEG_MAX;
+	tx->send_flags = MSG_DONTWAIT;
+	return tx;
+}
+
+/* Send the batch's replies held so far. */
+static void tx_flush(void)
+{
+	if (!run.tx_n)
+		return;
+	osnic__tx_send(run.tx, run.tx_fd, run.tx_n, &run.tx_reg->counters);
+	run.tx_n = 0;
+}
+
+/* Before the serving thread waits or forks: nothing of its batch stays held. */
+static void tx_flush_here(void)
+{
+	if (run.tx_n && pthread_equal(run.tx_thread, pthread_self()))
+		tx_flush();
+}
+
+/*
+ * The reply in slot run.tx_n (rl bytes, to the slot's address) joins the
+ * batch's: sent with the others at the end, or now with those before it if
+ * it leaves from another socket.
+ */
+static void tx_hold(struct run_reg *r, size_t rl, socklen_t tolen)
+{
+	struct osnic_tx_slot *slot = &run.tx->slot[run.tx_n], tmp;
+	int fd = reply_fd(r, &slot->to, &tolen);
+
+	if (fd < 0) {
+		CNT_INC(&r->counters, send_errors);
+		return;
+	}
+	if (run.tx_n && (fd != run.tx_fd || r != run.tx_reg)) {
+		tx_flush();
+		/* Slot buffers are interchangeable: this reply's becomes slot 0. */
+		tmp = run.tx->slot[0];
+		run.tx->slot[0] = *slot;
+		*slot = tmp;
+	}
+	run.tx_fd = fd;
+	run.tx_reg = r;
+	osnic__tx_prepare(run.tx, run.tx_n++, rl, tolen, 0);
+}
+
 static int serve_batch(struct run_reg *r)
 {
-	struct sockaddr_storage to;
+	struct osnic_tx_slot *slot;
 	socklen_t tolen;
 	const void *rec;
 	uint32_t len;
-	int n = 0, fd;
+	int n = 0;
 	ssize_t rl;
 
+	run.tx_thread = pthread_self();
 	while (n < RUN_BATCH && osnic__ring_take(&r->ring, &r->counters, &rec, &len)) {
 		n++;
+		if (run.tx_n == OSNIC_BATCH)
+			tx_flush();
+		slot = &run.tx->slot[run.tx_n];
 		run.serving = r;
-		rl = osnic_serve_record(r->svc, rec, len, &to, &tolen, run.reply, RUN_REPLY_MAX,
-					&r->counters);
+		rl = osnic_serve_record(r->svc, rec, len, &slot->to, &tolen, slot->buf,
+					RUN_REPLY_MAX, &r->counters);
 		run.serving = NULL;
 		/*
-		 * The dispatch function unregistered its own program: it leaves
-		 * osnicd now (before its answer goes out), the reply is not in
-		 * the ring.
+		 * The dispatch function unregistered its own program: the
+		 * replies before leave first, then it leaves osnicd (before its
+		 * answer goes out; the reply is not in the ring), then its answer.
 		 */
-		if (r->leaving)
+		if (r->leaving) {
+			tx_flush();
 			reg_leave(r, true);
-		if (rl > 0) {
-			fd = reply_fd(r, &to, &tolen);
-			if (fd < 0 || sendto(fd, run.reply, rl, MSG_DONTWAIT,
-					     (struct sockaddr *)&to, tolen) != rl)
-				CNT_INC(&r->counters, send_errors);
-			else
-				CNT_INC(&r->counters, replies);
 		}
-		if (r->leaving)
+		if (rl > 0)
+			tx_hold(r, rl, tolen);
+		if (r->leaving) {
+			tx_flush();
 			return n;
+		}
 	}
+	tx_flush();
 	if (r->ring_mapped)
 		osnic_ring_release(&r->ring);
 	return n;
@@ -214,6 +302,23 @@ static uint64_t mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Verbose: a service's counters, at most once a second while it serves. */
+static void report(struct run_reg *r)
+{
+	const struct osnic_worker_counters *c = &r->counters;
+	uint64_t now = mono_ns();
+
+	if (now - r->reported_ns < 1000000000ull)
+		return;
+	r->reported_ns = now;
+	say(false,
+	    "program %u version %u on udp port %u: %llu calls, %llu replies (%llu by GSO), "
+	    "%llu send errors",
+	    r->prog, r->vers, r->port, (unsigned long long)c->ring_calls,
+	    (unsigned long long)c->replies, (unsigned long long)c->gso_replies,
+	    (unsigned long long)c->send_errors);
 }
 
 static bool_t ring_recv(SVCXPRT *xprt, struct rpc_msg *msg)
@@ -241,6 +346,8 @@ static bool_t ring_recv(SVCXPRT *xprt, struct rpc_msg *msg)
 		if (!osnic_ring_ready(&r->ring))
 			break;
 	}
+	if (run.verbose)
+		report(r);
 	return FALSE;
 }
 
@@ -495,10 +602,10 @@ static void activate_locked(void)
 
 		run.poll_ns = (us > OSNIC_POLL_US_MAX ? OSNIC_POLL_US_MAX : us) * 1000ull;
 	}
-	if (!run.reply)
-		run.reply = malloc(RUN_REPLY_MAX);
+	if (!run.tx)
+		run.tx = tx_new();
 	run.ctx = calloc(1, sizeof(*run.ctx));
-	if (!run.reply || !run.ctx) {
+	if (!run.tx || !run.ctx) {
 		say(true, "out of memory: serving through libtirpc only");
 		return;
 	}
@@ -746,6 +853,7 @@ static bool activated_now(void)
 RUN_EXPORT int poll(struct pollfd *fds, nfds_t n, int timeout)
 {
 	REAL(poll);
+	tx_flush_here();
 	if (waits_for_calls(fds, n, 0, NULL) && activated_now()) {
 		errno = EINTR;
 		return -1;
@@ -757,6 +865,7 @@ RUN_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 		     const sigset_t *mask)
 {
 	REAL(ppoll);
+	tx_flush_here();
 	if (waits_for_calls(fds, n, 0, NULL) && activated_now()) {
 		errno = EINTR;
 		return -1;
@@ -767,6 +876,7 @@ RUN_EXPORT int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *tmo,
 RUN_EXPORT int select(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, struct timeval *tmo)
 {
 	REAL(select);
+	tx_flush_here();
 	if (waits_for_calls(NULL, 0, nfds, rd) && activated_now()) {
 		errno = EINTR;
 		return -1;
@@ -778,11 +888,20 @@ RUN_EXPORT int pselect(int nfds, fd_set *rd, fd_set *wr, fd_set *ex, const struc
 		       const sigset_t *mask)
 {
 	REAL(pselect);
+	tx_flush_here();
 	if (waits_for_calls(NULL, 0, nfds, rd) && activated_now()) {
 		errno = EINTR;
 		return -1;
 	}
 	return real_pselect(nfds, rd, wr, ex, tmo, mask);
+}
+
+/* A dispatch function that forks (ypserv's YPPROC_ALL): the replies before go out once. */
+RUN_EXPORT pid_t fork(void)
+{
+	REAL(fork);
+	tx_flush_here();
+	return real_fork();
 }
 
 RUN_EXPORT void svc_getreq_poll(struct pollfd *pfd, int n)
