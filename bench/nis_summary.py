@@ -44,7 +44,7 @@ ROWS = [
     ("closed: p99 us", "closed", "p99_us", None),
     ("closed: server process CPU s per M lookups", "closed", "server_cpu_s_per_M", ("<=", 0.75)),
     ("closed: CPU %s busy s per M lookups" % cpu, "closed", "stat_cpu_s_per_M", ("<=", 0.75)),
-    ("open at 50 %% of own max: lookups/s", "open50", "offered_rate", None),
+    ("open at 50 %% of tirpc's max: lookups/s", "open50", "offered_rate", None),
     ("open 50 %: p50 us", "open50", "p50_us", None),
     ("open 50 %: p99 us", "open50", "p99_us", ("<=", 0.8)),
     ("open 50 %: server process CPU s per M lookups", "open50", "server_cpu_s_per_M", None),
