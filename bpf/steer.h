@@ -188,23 +188,25 @@ static __always_inline __u32 steer_short_queue(const struct osnic_service_val *s
 	if (!n)
 		return 0;
 	rnd = bpf_get_prandom_u32();
-	/* Candidate A: the remembered worker, or one at random. */
-	slot = last && last <= n ? last - 1 : steer_random_slot(n, &rnd);
-	id = steer_check(svc, svc_id, slot, &queued, full);
-	if (id) {
-		if (last && queued / OSNIC_LINE < until) {
+	/* Candidate A: the remembered worker, if any. */
+	if (last && last <= n) {
+		slot = last - 1;
+		id = steer_check(svc, svc_id, slot, &queued, full);
+		if (id && queued / OSNIC_LINE < until) {
 			/* Kept: the limit stays as it was set. */
 			*slot_out = slot;
 			*lines_out = ~0U;
 			return id;
 		}
-		best = id;
-		best_slot = slot;
-		best_queued = queued;
+		if (id) {
+			best = id;
+			best_slot = slot;
+			best_queued = queued;
+		}
 	}
 	for (i = 0; i < STEER_SAMPLES; i++) {
 		if (n <= STEER_SAMPLES) {
-			/* All of them, in slot order; A only if none is shorter. */
+			/* All of them, in slot order; a tie keeps A. */
 			if (i >= n)
 				break;
 			slot = i;
