@@ -18,17 +18,20 @@
  *     the rings are compared again after a threshold's worth of growth,
  *     not on every call once all of them are long.
  *
- * Why step 3 remembers: its cost is memory, not instructions. Every ring
- * is a vmalloc area of its own; asking how full one is reads its consumer
- * and producer pages, and writing a record its lock and a data page. A
- * random ring of many is cold in the cache and the TLB: choosing two at
- * random per call took a delivered call from ~290 ns with one worker to
- * ~3100 ns with 256 (bench/xdp_cost.c). The remembered ring is warm, so a
- * burst costs as for one worker, and its worker drains it in batches; a
+ * Why step 3 remembers: its cost is memory and wake-ups, not
+ * instructions. Every ring is a vmalloc area of its own; asking how full
+ * one is reads its consumer and producer pages, and writing a record its
+ * lock and a data page, all cold in the cache and the TLB for a random
+ * ring of many; and the first record into an empty ring queues its
+ * reader's wake-up (irq_work, a self-interrupt: perf shows
+ * bpf_ringbuf_submit writing the APIC, a VM exit here). Two random rings
+ * per call took a delivered call from ~290 ns with one worker to ~3100 ns
+ * with 256 (bench/xdp_cost.c). The remembered ring is warm, so a burst
+ * costs about as for one worker, and its worker drains it in batches; a
  * cold ring is looked at once per threshold's worth of calls. Queues stay
  * bounded: never past the depth, checked on every call, and the
- * remembered worker is left once its ring has grown by the threshold and a
- * sampled one is shorter.
+ * remembered worker is left once its ring has grown by the threshold and
+ * a sampled one is shorter.
  *
  * Every step costs the same whatever the number of workers (up to
  * OSNIC_MAX_SVC_WORKERS): steps 1 and 2 take the first bit of the
@@ -61,8 +64,14 @@
 #define STEER_CLAIMS 2
 /* Workers compared by step 3, at most; a service this small has them all compared. */
 #define STEER_SAMPLES 4
-/* Lines queued up to which the remembered worker is kept (a quarter of the depth if less). */
-#define STEER_KEEP_LINES 64
+/*
+ * Growth of the remembered worker's ring, in lines, after which step 3
+ * compares again (a quarter of the depth if less): 16 KiB, 128 small
+ * calls. 64 lines left osnic-xdp-cost's 256-worker figure at ~1.7 times
+ * the 1-worker one, 256 at ~1.2: every move to a cold, empty ring costs
+ * microseconds here (its first record also queues its reader's wake-up).
+ */
+#define STEER_KEEP_LINES 256
 
 /*
  * The index of the lowest bit set in x (not 0), branch-free: the lowest bit

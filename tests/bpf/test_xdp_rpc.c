@@ -1175,8 +1175,8 @@ Test(xdp_steer_many, full_workers_are_never_chosen, .init = setup, .fini = teard
 		cr_assert_leq(ring_lines(id), 2, "worker %u is past its depth", id);
 }
 
-/* As steer.h: the remembered worker is kept under a quarter of the depth, at most 64 lines. */
-#define STEER_KEEP(depth) ((depth) / 4 < 64 ? (depth) / 4 : 64)
+/* As steer.h: the remembered worker is kept for a quarter of the depth, at most 256 lines. */
+#define STEER_KEEP(depth) ((depth) / 4 < 256 ? (depth) / 4 : 256)
 
 /*
  * Without sleepers, the worker this CPU chose last, while its ring holds
