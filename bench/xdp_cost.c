@@ -8,10 +8,15 @@
  * pkt.c builds them) pinned to one CPU:
  *
  *	delivered	an ECHO-like call (16 argument bytes) written to a ring,
- *			with every worker asleep on another CPU (idle: the
- *			steering scans them all and takes the first sleeper),
- *			asleep on this CPU (idle-local: the first worker is
- *			taken at once) or running (running: the shortest ring)
+ *			in a burst of `repeat` calls to a service whose
+ *			workers all sleep on another CPU (idle: the first
+ *			calls each claim a sleeper from the service-wide idle
+ *			set, one per worker, then the rest go to a short
+ *			queue), all sleep on this CPU (idle-local: the same
+ *			from this CPU's set) or all run (running: the short
+ *			queue from the first call: the worker this CPU
+ *			remembers while its ring is short, else the shorter
+ *			of it and a random one; steer.h)
  *	nullproc	NULLPROC, answered with XDP_TX
  *	proc_unavail	a procedure the service does not serve, answered
  *	not_served	a UDP datagram for a port osnic does not serve
@@ -27,9 +32,15 @@
  * the median of those durations less the timer's own cost per syscall,
  * which is measured on the not-served datagram both ways (printed).
  *
+ * A claim takes the sleeper out of the idle sets (until the scheduler puts
+ * it back when it sleeps again), so for the idle states every worker is
+ * put back to sleep, as osnic_worker_sched_set() would, before each timed
+ * syscall: each syscall is a burst arriving at an all-asleep service.
+ *
  * Each measurement is checked against the receive counters: every run must
- * have moved exactly the counter of its case (and the idle-delivery count
- * of its steering path), or the tool says which and exits 1.
+ * have moved exactly the counter of its case, the idle-delivery count by
+ * one claim per worker per syscall (none when running), and the workers'
+ * delivery counts by the total, or the tool says which and exits 1.
  *
  * Sweeps: services 1 → 1024 with one worker, workers 1 → 256 of one
  * service (delivered only), each clamped to the limits of <osnic/abi.h>.
@@ -168,16 +179,41 @@ static void populate_service(uint32_t id)
 	map_put(skel->maps.osnic_svc_index, &key, sizeof(key), &id, sizeof(id));
 }
 
-/* The scheduler's view of worker id. */
+/* Where a worker in state st last ran: idle ones on another CPU (if any). */
+static int state_cpu(enum wstate st)
+{
+	return st == WS_IDLE ? (cpu + 1) % ncpus : cpu;
+}
+
+/* The scheduler's view of worker id (its idle bits: mark_sleepers()). */
 static void set_worker_state(uint32_t id, enum wstate st)
 {
 	struct osnic_worker_sched ws = {
 		.state = st == WS_RUNNING ? OSNIC_WS_RUNNING : OSNIC_WS_SLEEPING,
-		/* idle: asleep where it last ran, which is not here */
-		.cpu = st == WS_IDLE ? (uint32_t)(cpu + 1) : (uint32_t)cpu,
+		.cpu = state_cpu(st),
 	};
 
 	map_put(skel->maps.osnic_worker_sched, &id, sizeof(id), &ws, sizeof(ws));
+}
+
+/*
+ * Service svc_id's idle sets as osnic_worker_sched_set() leaves them when
+ * its workers (slots 0..nworkers-1) are in state st: for the sleeping
+ * states, every slot in the service-wide set and in that of the CPU they
+ * slept on; empty when running. Written whole, which also puts back the
+ * sleepers the last burst claimed.
+ */
+static void mark_sleepers(uint32_t svc_id, int nworkers, enum wstate st)
+{
+	struct osnic_svc_idle all = {}, per[ncpus];
+
+	memset(per, 0, sizeof(per));
+	if (st != WS_RUNNING)
+		for (int slot = 0; slot < nworkers; slot++)
+			all.bits[slot / 64] |= 1ULL << (slot % 64);
+	per[state_cpu(st)] = all;
+	map_put(skel->maps.osnic_svc_idle, &svc_id, sizeof(svc_id), &all, sizeof(all));
+	map_put(skel->maps.osnic_svc_idle_cpu, &svc_id, sizeof(svc_id), per, sizeof(per));
 }
 
 /* Worker id joins service svc_id, with its ring, in state st. */
@@ -193,16 +229,19 @@ static void add_worker(uint32_t svc_id, uint32_t id, enum wstate st)
 	if (bpf_map__lookup_elem(skel->maps.osnic_services, &svc_id, sizeof(svc_id), &svc,
 				 sizeof(svc), 0))
 		die("reading a service");
+	w.svc_slot = svc.nworkers;
+	map_put(skel->maps.osnic_workers, &id, sizeof(id), &w, sizeof(w));
 	svc.workers[svc.nworkers++] = id;
 	map_put(skel->maps.osnic_services, &svc_id, sizeof(svc_id), &svc, sizeof(svc));
 	set_worker_state(id, st);
 }
 
-/* Every worker of 1..nworkers in state st. */
-static void set_worker_states(int nworkers, enum wstate st)
+/* Every worker of 1..nworkers (of service svc_id) in state st. */
+static void set_worker_states(uint32_t svc_id, int nworkers, enum wstate st)
 {
 	for (int w = 1; w <= nworkers; w++)
 		set_worker_state(w, st);
+	mark_sleepers(svc_id, nworkers, st);
 }
 
 /* A fresh program with services 1..nsvc and no worker yet. */
@@ -245,6 +284,7 @@ static void make_frame(struct frame *f, uint32_t svc_id, uint32_t proc, uint16_t
 struct counts {
 	uint64_t rx[OSNIC_RX__MAX];
 	uint64_t delivered_idle;
+	uint64_t delivered_workers;	/* the sum of worker[] */
 	uint64_t worker[MAX_SVC_WORKERS + 1];	/* delivered, by worker id */
 };
 
@@ -272,6 +312,7 @@ static void counts_read(struct counts *c, int nworkers)
 	for (int w = 1; w <= nworkers; w++) {
 		c->worker[w] = percpu_u64(skel->maps.osnic_worker_stats, w, ws,
 					  offsetof(struct osnic_worker_stats, delivered));
+		c->delivered_workers += c->worker[w];
 		c->delivered_idle +=
 			percpu_u64(skel->maps.osnic_worker_stats, w, ws,
 				   offsetof(struct osnic_worker_stats, delivered_idle));
@@ -287,14 +328,16 @@ static const char *const rx_name[] = {
 static int check_failures;
 
 /*
- * n runs of a case must have moved packets, udp and its own counter by n
- * each and no other; a delivery also its steering path's idle count, and
- * a shortest-queue one every worker about evenly.
+ * n runs of a case, in syscalls of rep runs, must have moved packets, udp
+ * and its own counter by n each and no other; a delivery also the
+ * workers' counts by n, and the idle-delivery count by one claim per
+ * worker (at most rep) per syscall for the sleeping states, 0 for running:
+ * the first claim of each syscall going to worker 1 (slot 0, the lowest).
  */
 static void check_counts(const char *what, const struct counts *a, const struct counts *b,
-			 uint64_t n, int want, int nworkers, int st)
+			 uint64_t n, int rep, int want, int nworkers, int st)
 {
-	uint64_t lo = ~0ULL, hi = 0;
+	uint64_t syscalls = n / rep, claims = nworkers < rep ? nworkers : rep;
 	char why[200] = "";
 
 	for (int i = 0; i < OSNIC_RX__MAX && !why[0]; i++) {
@@ -307,26 +350,19 @@ static void check_counts(const char *what, const struct counts *a, const struct 
 	}
 	if (!why[0] && want == OSNIC_RX_RPC_DELIVERED) {
 		uint64_t idle = b->delivered_idle - a->delivered_idle;
-		uint64_t exp = st == WS_RUNNING ? 0 : n;
+		uint64_t exp = st == WS_RUNNING ? 0 : syscalls * claims;
+		uint64_t got = b->delivered_workers - a->delivered_workers;
 
 		if (idle != exp)
 			snprintf(why, sizeof(why), "delivered_idle moved by %llu, want %llu",
 				 (unsigned long long)idle, (unsigned long long)exp);
-		for (int w = 1; w <= nworkers; w++) {
-			uint64_t d = b->worker[w] - a->worker[w];
-
-			lo = d < lo ? d : lo;
-			hi = d > hi ? d : hi;
-		}
-		/* idle: all to worker 1; running: each run round-robin from worker 1 */
-		if (!why[0] && st != WS_RUNNING && b->worker[1] - a->worker[1] != n)
-			snprintf(why, sizeof(why), "worker 1 got %llu of %llu idle deliveries",
+		else if (got != n)
+			snprintf(why, sizeof(why), "workers got %llu of %llu deliveries",
+				 (unsigned long long)got, (unsigned long long)n);
+		else if (st != WS_RUNNING && b->worker[1] - a->worker[1] < syscalls)
+			snprintf(why, sizeof(why), "worker 1 got %llu deliveries in %llu bursts",
 				 (unsigned long long)(b->worker[1] - a->worker[1]),
-				 (unsigned long long)n);
-		if (!why[0] && st == WS_RUNNING && nworkers > 1 && hi - lo > n / nworkers / 2 + 1)
-			snprintf(why, sizeof(why),
-				 "shortest-queue deliveries uneven: %llu to %llu per worker",
-				 (unsigned long long)lo, (unsigned long long)hi);
+				 (unsigned long long)syscalls);
 	}
 	if (why[0]) {
 		fprintf(stderr, "osnic-xdp-cost: %s: %s\n", what, why);
@@ -365,11 +401,12 @@ static uint32_t run_once(const struct frame *f, int rep, int *verdict)
 
 /*
  * Median ns per run: `n` syscalls of `rep` runs, the workers' rings
- * drained before each. *total gets how many runs that was (warm-up
- * included).
+ * drained before each, and for a sleeping state st (enum wstate; -1 for
+ * none) service svc_id's workers put back to sleep. *total gets how many
+ * runs that was (warm-up included).
  */
-static double time_case(const struct frame *f, int rep, int n, int nworkers, int want_verdict,
-			uint64_t *total)
+static double time_case(const struct frame *f, int rep, int n, uint32_t svc_id, int nworkers,
+			int st, int want_verdict, uint64_t *total)
 {
 	uint32_t *ns = calloc(n, sizeof(*ns));
 	int verdict;
@@ -381,6 +418,8 @@ static double time_case(const struct frame *f, int rep, int n, int nworkers, int
 	for (int i = -1; i < n; i++) {	/* i = -1: warm-up */
 		for (int w = 1; w <= nworkers; w++)
 			ring_drain(w);
+		if (st >= 0 && st != WS_RUNNING)
+			mark_sleepers(svc_id, nworkers, st);
 		uint32_t d = run_once(f, rep, &verdict);
 
 		*total += rep;
@@ -476,6 +515,7 @@ static double measure(enum kase k, int st, int nsvc, int nworkers, bool singles_
 	struct frame f;
 	uint64_t total;
 	char what[96];
+	int rep;
 	double ns;
 
 	switch (k) {
@@ -493,14 +533,13 @@ static double measure(enum kase k, int st, int nsvc, int nworkers, bool singles_
 		break;
 	}
 	counts_read(&a, nworkers);
-	if (singles_mode)
-		ns = time_case(&f, 1, singles, nworkers, want[k].verdict, &total);
-	else
-		ns = time_case(&f, repeat, runs, nworkers, want[k].verdict, &total);
+	rep = singles_mode ? 1 : repeat;
+	ns = time_case(&f, rep, singles_mode ? singles : runs, nsvc, nworkers, st,
+		       want[k].verdict, &total);
 	counts_read(&b, nworkers);
 	snprintf(what, sizeof(what), "%s%s%s, %d services, %d workers", case_name[k],
 		 st >= 0 ? " " : "", st >= 0 ? wstate_name[st] : "", nsvc, nworkers);
-	check_counts(what, &a, &b, total, want[k].counter, nworkers, st);
+	check_counts(what, &a, &b, total, rep, want[k].counter, nworkers, st);
 	return ns;
 }
 
@@ -514,7 +553,7 @@ static void services_point(int nsvc)
 	setup(nsvc);
 	add_worker(nsvc, 1, WS_IDLE);
 	for (int st = 0; st < WS__N; st++) {
-		set_worker_states(1, st);
+		set_worker_states(nsvc, 1, st);
 		add_result(SERVICES, nsvc, 1, C_DELIVERED, st,
 			   measure(C_DELIVERED, st, nsvc, 1, false), "repeat");
 	}
@@ -543,7 +582,7 @@ static void workers_sweep(const int *wrks, int n)
 		for (; have < wrks[i]; have++)
 			add_worker(1, have + 1, WS_IDLE);
 		for (int st = 0; st < WS__N; st++) {
-			set_worker_states(have, st);
+			set_worker_states(1, have, st);
 			add_result(WORKERS, 1, have, C_DELIVERED, st,
 				   measure(C_DELIVERED, st, 1, have, false), "repeat");
 		}

@@ -56,6 +56,23 @@ struct {
 	__type(value, __u32);
 } osnic_local_addrs SEC(".maps");
 
+/*
+ * Per service and per CPU: steering's memory of the worker this CPU last
+ * gave one of the service's calls to (steer.h, step 3). XDP's own: nothing
+ * else reads it, and a stale entry costs a check, never a wrong delivery.
+ */
+struct steer_last {
+	__u32 slot1;		/* its slot plus one; 0 for none */
+	__u32 until_lines;	/* kept while its ring holds fewer lines */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OSNIC_MAX_SERVICES);
+	__type(key, __u32);
+	__type(value, struct steer_last);
+} osnic_steer_last SEC(".maps");
+
 /* ---- counters, written here; user space sums the per-CPU slots --------------- */
 
 struct {

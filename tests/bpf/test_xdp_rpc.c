@@ -911,14 +911,15 @@ Test(xdp_steer, sleeper_here_then_sleeper_elsewhere_then_shortest_ring, .init = 
 	set_sched(3, OSNIC_WS_RUNNABLE, TEST_CPU);
 	deliver_one("sleeping elsewhere beats running with a shorter ring", 2);
 
+	/* 2 lines queued, under the threshold (STEER_KEEP: 16 lines here). */
 	set_sched(2, OSNIC_WS_RUNNING, other_cpu);
-	deliver_one("among running workers, the shortest ring", 1);
+	deliver_one("among running workers, the last one chosen while its ring is short", 2);
 
 	cr_assert_eq(worker_stats_sum(1).delivered_idle, 0);
 	cr_assert_eq(worker_stats_sum(2).delivered_idle, 2);
 	cr_assert_eq(worker_stats_sum(3).delivered_idle, 1);
-	cr_assert_eq(worker_stats_sum(1).delivered, 1);
-	cr_assert_eq(worker_stats_sum(2).delivered, 2);
+	cr_assert_eq(worker_stats_sum(1).delivered, 0);
+	cr_assert_eq(worker_stats_sum(2).delivered, 3);
 	cr_assert_eq(worker_stats_sum(3).delivered, 1);
 	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 4);
 }
@@ -935,12 +936,16 @@ Test(xdp_steer, full_worker_is_skipped, .init = setup, .fini = teardown)
 	set_sched(1, OSNIC_WS_SLEEPING, TEST_CPU);
 	deliver_one("second: 2 of 4 lines", 1);
 	cr_assert_eq(ring_lines(1), 4);
-	/* Worker 1 is the best but full; 2 and 3 are running and empty. */
+	/*
+	 * Worker 1 is the best but full; 2 and 3 are running and empty. With
+	 * 3 workers all are compared whenever the last one chosen holds a
+	 * quarter of the depth (1 line) or more; a tie keeps the last one.
+	 */
 	set_sched(1, OSNIC_WS_SLEEPING, TEST_CPU);
 	deliver_one("third: worker 1 is full", 2);
-	deliver_one("fourth", 3);
-	deliver_one("fifth", 2);
-	deliver_one("sixth", 3);
+	deliver_one("fourth: 3 is shorter than 2", 3);
+	deliver_one("fifth: 2 is no shorter than 3", 3);
+	deliver_one("sixth: 3 is full", 2);
 	cr_assert_eq(rx_count(OSNIC_RX_RPC_DELIVERED), 6);
 	cr_assert_eq(rx_count(OSNIC_RX_RPC_NO_WORKER), 0);
 }
@@ -1170,35 +1175,86 @@ Test(xdp_steer_many, full_workers_are_never_chosen, .init = setup, .fini = teard
 		cr_assert_leq(ring_lines(id), 2, "worker %u is past its depth", id);
 }
 
+/* As steer.h: the remembered worker is kept for a quarter of the depth, at most 256 lines. */
+#define STEER_KEEP(depth) ((depth) / 4 < 256 ? (depth) / 4 : 256)
+
 /*
- * Without sleepers, the shorter of two sampled rings: with half the
- * workers holding a call, an empty one is chosen 3 times in 4 (both
- * samples loaded 1 time in 4), where a choice that ignored the rings
- * would make it 1 in 2.
+ * Without sleepers, the worker this CPU chose last, while its ring holds
+ * fewer than STEER_KEEP lines; past that, one of the others (all empty
+ * here: the shorter of it and a random one), which is then kept in turn.
+ * A sleeper claimed is remembered too.
  */
-Test(xdp_steer_many, shorter_of_two_sampled_rings, .init = setup, .fini = teardown)
+Test(xdp_steer_many, last_worker_kept_until_its_threshold, .init = setup, .fini = teardown)
 {
-	const int rounds = 200;
-	struct ring_read rr;
-	int empty = 0;
+	const uint32_t keep_calls = STEER_KEEP(DEPTH_LINES) / 2;	/* 2 lines a call */
+	uint32_t first, next, id;
+	int extra = 0;
 
+	cr_assert_gt(keep_calls, 1);
 	many_workers(DEPTH_LINES);
-	for (uint32_t id = 1; id <= MANY; id += 2)
-		give_call(id);
-	for (int i = 0; i < rounds; i++) {
-		uint32_t id = call_one();
-		bool loaded = id % 2;
+	first = call_one();
+	cr_assert(first >= 1 && first <= MANY);
+	for (uint32_t i = 1; i < keep_calls; i++)
+		cr_assert_eq(call_one(), first, "call %u: the remembered worker, under the threshold",
+			     i);
+	cr_assert_eq(ring_lines(first), STEER_KEEP(DEPTH_LINES));
+	/* Past it: another (the random one may be the same slot, 1 in MANY). */
+	while ((next = call_one()) == first)
+		cr_assert_lt(++extra, 3, "worker %u kept past its threshold", first);
+	cr_assert(next >= 1 && next <= MANY);
+	for (uint32_t i = 1; i < keep_calls; i++)
+		cr_assert_eq(call_one(), next, "call %u: the new remembered worker", i);
 
-		cr_assert(id >= 1 && id <= MANY, "round %d: not delivered", i);
-		empty += !loaded;
-		/* Back as it was: the odd ones hold one call, the even ones none. */
-		ring_drain(id, &rr);
-		if (loaded)
-			give_call(id);
+	/* A sleeper claimed becomes the remembered one. */
+	id = first == 7 || next == 7 ? 8 : 7;
+	give_call(id);
+	cr_assert_eq(call_one(), id, "the claimed sleeper, now running, is kept");
+	cr_assert_eq(worker_stats_sum(id).delivered, 2);
+	cr_assert_eq(worker_stats_sum(id).delivered_idle, 1);
+}
+
+/*
+ * Past the threshold, the shorter of the remembered worker and a random
+ * one. Depth 8 (threshold 2 lines): the odd workers hold 4 lines, the even
+ * ones none, and the remembered even worker E holds 2. A random odd one
+ * is longer than E, so E is kept; a random even one is shorter and taken.
+ * An odd worker is never chosen (a choice that ignored the rings would
+ * take one about half the time), and both outcomes occur.
+ */
+Test(xdp_steer_many, shorter_of_remembered_and_random, .init = setup, .fini = teardown)
+{
+	const uint32_t e = 2;
+	const int rounds = 200;
+	int kept = 0, moved = 0;
+	struct ring_read rr;
+
+	many_workers(8);
+	for (uint32_t id = 1; id <= MANY; id += 2) {
+		give_call(id);
+		give_call(id);
 	}
-	cr_log_info("an empty ring was chosen in %d of %d rounds", empty, rounds);
-	cr_assert_geq(empty, rounds * 6 / 10, "an empty ring was chosen in only %d of %d rounds",
-		      empty, rounds);
+	for (int i = 0; i < rounds; i++) {
+		uint32_t id;
+
+		ring_drain(e, &rr);
+		give_call(e);	/* 2 lines, and remembered */
+		id = call_one();
+		cr_assert(id >= 1 && id <= MANY, "round %d: not delivered", i);
+		cr_assert_eq(id % 2, 0, "round %d: worker %u holds more than the remembered one", i,
+			     id);
+		if (id == e) {
+			kept++;
+		} else {
+			moved++;
+			cr_assert_eq(ring_drain(id, &rr), 1);
+		}
+	}
+	cr_log_info("kept %d, moved to a random empty ring %d, of %d rounds", kept, moved, rounds);
+	cr_assert_geq(kept, rounds / 4, "the remembered worker kept in only %d of %d", kept, rounds);
+	cr_assert_geq(moved, rounds / 4, "a shorter random worker taken in only %d of %d", moved,
+		      rounds);
+	for (uint32_t id = 1; id <= MANY; id++)
+		cr_assert_leq(ring_lines(id), 8, "worker %u is past its depth", id);
 }
 
 /*
