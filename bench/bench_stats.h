@@ -8,6 +8,7 @@
 #ifndef OSNIC_BENCH_STATS_H
 #define OSNIC_BENCH_STATS_H
 
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,6 +23,26 @@ static inline uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/*
+ * Wait until fd is readable or the monotonic clock reaches until (ns).
+ * Sleep even for a few µs: a spinning client would use its whole CPU, and
+ * under SCHED_FIFO the kernel's RT throttling then stops it for 50 ms of
+ * every second, which shows as latency.
+ */
+static inline void wait_readable(int fd, uint64_t until)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t now = now_ns();
+	struct timespec ts;
+
+	if (until <= now)
+		return;
+	until -= now;
+	ts.tv_sec = until / 1000000000ull;
+	ts.tv_nsec = until % 1000000000ull;
+	ppoll(&p, 1, &ts, NULL);
 }
 
 static inline unsigned int bucket(uint64_t v)

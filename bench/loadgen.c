@@ -248,24 +248,6 @@ static int recv_replies(struct thread *t, bool record)
 	return n;
 }
 
-static void wait_readable(int fd, uint64_t until)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint64_t now = now_ns();
-	struct timespec ts;
-
-	if (until <= now)
-		return;
-	/*
-	 * Sleep even for a few µs: a spinning client would use its whole CPU,
-	 * and under SCHED_FIFO the kernel's RT throttling then stops it for
-	 * 50 ms of every second, which shows as latency.
-	 */
-	until -= now;
-	ts.tv_sec = until / 1000000000ull;
-	ts.tv_nsec = until % 1000000000ull;
-	ppoll(&p, 1, &ts, NULL);
-}
 
 /*
  * Closed loop: a lost call would lower the number in flight for good.

@@ -120,25 +120,10 @@ stop_ypserv() {
 }
 
 # NIS_PERF=1: a system-wide profile of each closed-loop run, reported for
-# the client's and the server's CPU into nis-perf-SERVER-cpuN.txt.
-perf_pid=
-perf_start() {
-	[ "${NIS_PERF:-0}" = 1 ] || return 0
-	perf record -q -a -g -F 4999 -o "$build/bench/nis-perf-$1.data" >/dev/null 2>&1 &
-	perf_pid=$!
-	sleep 0.3
-}
-perf_stop() {
-	local c
-	[ -n "$perf_pid" ] || return 0
-	kill -INT "$perf_pid"
-	wait "$perf_pid" 2>/dev/null
-	perf_pid=
-	for c in "$CLIENT_CPU" "$SERVER_CPU"; do
-		perf report -q -i "$build/bench/nis-perf-$1.data" --no-children -C "$c" \
-			--sort comm,dso,sym --percent-limit 0.5 -g none >"$build/bench/nis-perf-$1-cpu$c.txt" 2>/dev/null
-	done
-}
+# the client's and the server's CPU into perf-nis-SERVER-ROUND-cpuN.txt.
+perf_on=${NIS_PERF:-0} perf_dir=$build/bench perf_cpus="$CLIENT_CPU $SERVER_CPU"
+# shellcheck source=bench/lib/perf.sh
+source "$(dirname "$0")/lib/perf.sh"
 
 xdp=()
 for round in $(seq "$ROUNDS"); do
@@ -146,9 +131,9 @@ for round in $(seq "$ROUNDS"); do
 		say "$server, round $round of $ROUNDS"
 		start_ypserv "$server"
 		d0=$(in_osnic "$bin/osnicctl" -j stats | jq '.rx.rpc_delivered')
-		perf_start "$server-$round"
+		perf_start "nis-$server-$round"
 		client "$server/closed/$round" 1000000000 -O "$OUTSTANDING" -d "$RUN_S"
-		perf_stop "$server-$round"
+		perf_stop
 		# tirpc runs first in each round: its rate is the round's 100 %.
 		[ "$server" = tirpc ] && rate=$(($(last_tput "$server/closed/$round") / 2))
 		if [ "$rate" -gt 0 ]; then

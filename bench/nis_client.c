@@ -442,20 +442,6 @@ static int retire_lost(struct load *l, struct flight *fl, uint64_t now, bool all
 	return n;
 }
 
-static void wait_readable(int fd, uint64_t until)
-{
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint64_t now = now_ns();
-	struct timespec ts;
-
-	if (until <= now)
-		return;
-	/* Sleep, not spin: under SCHED_FIFO, RT throttling would stop a spinner. */
-	until -= now;
-	ts.tv_sec = until / 1000000000ull;
-	ts.tv_nsec = until % 1000000000ull;
-	ppoll(&p, 1, &ts, NULL);
-}
 
 /* -O, -r: n calls (or -d seconds) over one UDP socket. */
 static int run_flight(struct load *l, const struct sockaddr_in *sin, const char *domain,

@@ -245,27 +245,9 @@ set_xdp() {
 # BENCH_PERF=1: a system-wide perf profile (call graphs) of each closed-loop
 # run, reported for the client's and the server's CPU into
 # perf-SERVER-WORKLOAD-cpuN.txt (perf report -i perf-*.data for more).
-perf_pid=
-perf_name=
-perf_start() {
-	[ "${BENCH_PERF:-0}" = 1 ] || return 0
-	perf_name=$1
-	perf record -q -a -g -F 4999 -o "$out/perf-$perf_name.data" >/dev/null 2>&1 &
-	perf_pid=$!
-	sleep 0.3
-}
-perf_stop() {
-	local cpu
-	[ -n "$perf_pid" ] || return 0
-	kill -INT "$perf_pid"
-	wait "$perf_pid" 2>/dev/null
-	perf_pid=
-	for cpu in "$CLIENT_CPU" "$SERVER_CPU"; do
-		perf report -q -i "$out/perf-$perf_name.data" --no-children -C "$cpu" \
-			--sort comm,dso,sym --percent-limit 0.5 -g none \
-			>"$out/perf-$perf_name-cpu$cpu.txt" 2>/dev/null
-	done
-}
+perf_on=${BENCH_PERF:-0} perf_dir=$out perf_cpus="$CLIENT_CPU $SERVER_CPU"
+# shellcheck source=bench/lib/perf.sh
+source "$(dirname "$0")/lib/perf.sh"
 
 # The throughput of the last results.csv row.
 last_tput() { tail -1 "$out/results.csv" | cut -d, -f14 | cut -d. -f1; }
