@@ -22,12 +22,13 @@
  *   -O N      closed loop: N calls in flight over one UDP socket (calls
  *             built and replies decoded here, not by libtirpc), replies
  *             matched by xid; each answered call is replaced, and so is
- *             one unanswered for 100 ms (counted lost);
+ *             one unanswered for 100 ms (-W) (counted lost);
  *   -r RATE   open loop: calls leave at Poisson-distributed times, RATE a
  *             second, however many are outstanding; latency is measured
  *             from each call's scheduled send time (no coordinated
- *             omission); a call unanswered for 100 ms is lost;
+ *             omission); a call unanswered for 100 ms (-W) is lost;
  *   -d SECS   with -O or -r: stop sending after SECS seconds (or N calls);
+ *   -W MS     with -O or -r: a call unanswered for MS ms (not 100) is lost;
  *   -V FILE   check every reply against FILE, makedbm's input (lines
  *             "KEY<TAB>VALUE"): a key in it must come back with its value,
  *             any other key as missing; a reply that does not is wrong
@@ -39,8 +40,8 @@
  * (what was offered, lost and late replies, seconds) and, with -P or -C,
  * "cpu: ..." (seconds, and seconds per million lookups). The rate, the CPU
  * times and the lookups they are divided by cover the sending period;
- * replies arriving in the 100 ms after it are still checked and counted.
- * Lost calls enter the latency percentiles at their age (>= 100 ms);
+ * replies arriving in the 100 ms (-W) after it are still checked and counted.
+ * Lost calls enter the latency percentiles at their age (>= -W);
  * failed counts lost calls and replies that are not a decodable SUCCESS.
  * Exits 1 when a call fails or a reply is wrong, 2 on usage errors.
  */
@@ -147,6 +148,7 @@ struct load {
 	int pids[MAX_PIDS];
 	const char *label, *csv;
 	bool report;			/* the timing line and what follows */
+	unsigned int lost_ms;		/* -W: a call unanswered this long is lost */
 	/* The keys and, with -V, what each must come back as. */
 	const char *fmt;
 	long nkeys;
@@ -417,13 +419,13 @@ static int recv_replies(struct load *l, struct flight *fl)
 }
 
 /*
- * Calls unanswered for LOST_MS (all of them once `all`) are lost. Calls
+ * Calls unanswered for l->lost_ms (all of them once `all`) are lost. Calls
  * go out in xid order, so the oldest in flight is found by moving a
  * cursor. Returns how many were lost.
  */
 static int retire_lost(struct load *l, struct flight *fl, uint64_t now, bool all)
 {
-	uint64_t limit = now - LOST_MS * 1000000ull;
+	uint64_t limit = now - l->lost_ms * 1000000ull;
 	int n = 0;
 
 	while (fl->oldest != fl->next_xid - fl->nout) {
@@ -502,8 +504,8 @@ static int run_flight(struct load *l, const struct sockaddr_in *sin, const char 
 	}
 	l->t_stop = now_ns();
 	cpu_mark(l, 1);
-	/* What arrives within LOST_MS still counts; the rest is lost. */
-	while ((now = now_ns()) < l->t_stop + LOST_MS * 1000000ull) {
+	/* What arrives within l->lost_ms still counts; the rest is lost. */
+	while ((now = now_ns()) < l->t_stop + l->lost_ms * 1000000ull) {
 		retire_lost(l, fl, now, false);
 		if (fl->oldest == fl->next_xid)
 			break;
@@ -580,7 +582,7 @@ static void report(struct load *l)
 	else
 		printf("loop: serial, 1 outstanding");
 	printf(", %llu lost (unanswered %d ms), %llu late, %.2f s\n", (unsigned long long)l->lost,
-	       LOST_MS, (unsigned long long)l->late, secs);
+	       l->lost_ms, (unsigned long long)l->late, secs);
 	if (l->npids || l->stat_cpu >= 0) {
 		printf("cpu:");
 		if (l->npids)
@@ -619,7 +621,7 @@ static void report(struct load *l)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: osnic-nis-client [-t] [-T] [-p PORT] [-O N | -r RATE] [-d SECS] "
+	fprintf(stderr, "usage: osnic-nis-client [-t] [-T] [-p PORT] [-O N | -r RATE] [-d SECS] [-W MS] "
 			"[-V FILE] [-P PID]... [-C CPU] [-L LABEL -o CSV]\n"
 			"                        HOST DOMAIN MAP "
 			"order | match KEY... | random N KEYFMT NKEYS | proc NUM\n");
@@ -631,12 +633,12 @@ int main(int argc, char **argv)
 	const char *host;
 	char *domain, *map, *what;
 	int opt, tcp = 0, port = 0, sock = RPC_ANYSOCK, rc = 0;
-	struct load l = { .stat_cpu = -1, .label = "run" };
+	struct load l = { .stat_cpu = -1, .label = "run", .lost_ms = LOST_MS };
 	const char *want_file = NULL;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	CLIENT *c = NULL;
 
-	while ((opt = getopt(argc, argv, "tp:TO:r:d:V:P:C:L:o:")) != -1) {
+	while ((opt = getopt(argc, argv, "tp:TO:r:d:W:V:P:C:L:o:")) != -1) {
 		switch (opt) {
 		case 'T':
 			l.report = true;
@@ -653,6 +655,11 @@ int main(int argc, char **argv)
 			break;
 		case 'd':
 			l.secs = atof(optarg);
+			break;
+		case 'W':
+			l.lost_ms = atoi(optarg);
+			if (l.lost_ms < 1 || l.lost_ms > 60000)
+				usage();
 			break;
 		case 'V':
 			want_file = optarg;
