@@ -13,7 +13,9 @@
 #            the scheduled send time;
 #   serial   one call in flight (through libtirpc), SERIAL_CALLS calls.
 #
-# CPU: ypserv's utime+stime (and osnicd's, for osnic-run) and CPU
+# CPU: ypserv's utime+stime (and osnicd's, for osnic-run, and the server
+# veth's NAPI kthread's: each veth end's NAPI is threaded and pinned to its
+# side's CPU, as in bench/run.sh; NAPI=softirq: not) and CPU
 # SERVER_CPU's busy time from /proc/stat, per million lookups. The client
 # runs on CLIENT_CPU (0), ypserv on SERVER_CPU (1), both SCHED_FIFO like
 # bench/run.sh (BENCH_RT=0: not); osnicd is not pinned. ROUNDS rounds
@@ -70,6 +72,19 @@ ip -n "$cli" link set dev "veth-$name-c" xdpdrv obj "$build/bpf/osnic_pass.bpf.o
 ensure_rpcbind
 start_osnic --depth "$OSNIC_DEPTH" || exit 1
 in_osnic "$bin/osnicctl" iface attach "$srv_if" >/dev/null || exit 1
+# The receive path where a NIC puts it, as in bench/run.sh: each veth end's
+# NAPI threaded and pinned to its side's CPU (above the SCHED_FIFO
+# processes, as an interrupt is), the server's kthread counted in the
+# server's CPU per lookup. NAPI=softirq: veth's default, the sender's softirq.
+NAPI=${NAPI:-threaded} cli_if=veth-$name-c
+napi_srv=()
+if [ "$NAPI" = threaded ]; then
+	prio=
+	[ "${BENCH_RT:-1}" = 1 ] && prio=11
+	napi_place "$srv" "$srv_if" "$SERVER_CPU" $prio || exit 1
+	napi_place "$cli" "$cli_if" "$CLIENT_CPU" $prio || exit 1
+	for p in $(napi_pids "$srv_if"); do napi_srv+=(-P "$p"); done
+fi
 
 mkdir -p "$ypdir" "$(dirname "$out")"
 rm -f "$csv"
@@ -105,7 +120,7 @@ start_ypserv() {
 			>/dev/null 2>&1 && break
 		sleep 0.05
 	done
-	cpu_pids=(-P "$daemon_pid")
+	cpu_pids=(-P "$daemon_pid" "${napi_srv[@]}")
 	[ "$1" = osnic-run ] && cpu_pids+=(-P "$osnicd_pid")
 	# Warm up (ARP, caches); not recorded.
 	in_cli "$bin/osnic-nis-client" -p "$ypport" "$srv_ip" "$domain" "$map" \

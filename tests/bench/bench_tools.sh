@@ -266,8 +266,8 @@ nis_row() { grep -F "| $1 |" <<<"$out" | head -1 | sed 's/ *| */|/g'; }
 expect "throughput: medians, ratio 1.50 met" "|closed loop, 32 outstanding: lookups/s|70,000|105,000|1.50|≥ 1.50: met|" \
 	"$(nis_row "closed loop, 32 outstanding: lookups/s")"
 expect "p99 at 50 %: ratio 0.80 met" "|open 50 %: p99 us|200|160|0.80|≤ 0.80: met|" "$(nis_row "open 50 %: p99 us")"
-expect "process CPU: ratio 0.73 met" "|closed: server process CPU s per M lookups|15.0|11.0|0.73|≤ 0.75: met|" \
-	"$(nis_row "closed: server process CPU s per M lookups")"
+expect "process CPU: ratio 0.73 met" "|closed: server CPU (ypserv, osnicd, NAPI) s per M lookups|15.0|11.0|0.73|≤ 0.75: met|" \
+	"$(nis_row "closed: server CPU (ypserv, osnicd, NAPI) s per M lookups")"
 expect "CPU 1 busy: ratio 0.81 missed" "|closed: CPU 1 busy s per M lookups|16.0|13.0|0.81|≤ 0.75: MISSED|" \
 	"$(nis_row "closed: CPU 1 busy s per M lookups")"
 expect "a figure not measured (nan) has no ratio" "|open 50 %: CPU 1 busy s per M lookups|21.0|-|-||" \
