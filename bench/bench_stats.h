@@ -3,7 +3,8 @@
  * What the load generators share (osnic-loadgen, osnic-nis-client): the
  * clock, a log-linear latency histogram (64 sub-buckets per power of two,
  * < 1.6 % error), a xorshift generator for Poisson gaps, and the CPU time
- * of a process (/proc/PID/stat) and of a CPU (/proc/stat).
+ * of a process (/proc/PID/stat) and of a CPU (/proc/stat); waiting for a
+ * reply with a deadline, and a big-endian store for building calls.
  */
 #ifndef OSNIC_BENCH_STATS_H
 #define OSNIC_BENCH_STATS_H
@@ -14,8 +15,17 @@
 #include <string.h>
 #include <time.h>
 
+#include <osnic/xdr.h>
+
 #define SUB_BITS	6
 #define NBUCKETS	((64 - SUB_BITS) << SUB_BITS)
+
+/* Store v big-endian (XDR) at p; returns p past it, for building a call in line. */
+static inline uint8_t *put32(uint8_t *p, uint32_t v)
+{
+	xdr_store_be32(p, v);
+	return p + 4;
+}
 
 static inline uint64_t now_ns(void)
 {

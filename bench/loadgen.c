@@ -109,21 +109,6 @@ static struct opts o;
 static struct thread th[MAX_THREADS];
 static uint64_t t_start, t_end;
 
-static uint8_t *put32(uint8_t *p, uint32_t v)
-{
-	v = htonl(v);
-	memcpy(p, &v, 4);
-	return p + 4;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return ntohl(v);
-}
-
 static size_t build_call(uint8_t *buf, uint32_t spin_us)
 {
 	uint8_t *p = buf;
@@ -158,20 +143,20 @@ static bool check_reply(const uint8_t *m, size_t n, uint32_t spin_us)
 {
 	uint32_t vlen;
 
-	if (n < 24 || get32(m + 4) != 1 || get32(m + 8) != 0)
+	if (n < 24 || xdr_load_be32(m + 4) != 1 || xdr_load_be32(m + 8) != 0)
 		return false;
-	vlen = (get32(m + 16) + 3) & ~3u;
-	if (n < 24 + vlen || get32(m + 20 + vlen) != 0)
+	vlen = (xdr_load_be32(m + 16) + 3) & ~3u;
+	if (n < 24 + vlen || xdr_load_be32(m + 20 + vlen) != 0)
 		return false;
 	m += 24 + vlen;
 	n -= 24 + vlen;
 	switch (o.proc) {
 	case P_ECHO:
-		return n == 4 + ((o.size + 3) & ~3u) && get32(m) == o.size;
+		return n == 4 + ((o.size + 3) & ~3u) && xdr_load_be32(m) == o.size;
 	case P_ADD:
-		return n == 8 && get32(m + 4) == 42;
+		return n == 8 && xdr_load_be32(m + 4) == 42;
 	case P_SPIN:
-		return n == 4 && get32(m) == spin_us;
+		return n == 4 && xdr_load_be32(m) == spin_us;
 	}
 	return n == 0;
 }
@@ -219,7 +204,7 @@ static int recv_replies(struct thread *t, bool record)
 
 		if (mm[i].msg_len < 4)
 			continue;
-		xid = get32(m);
+		xid = xdr_load_be32(m);
 		s = &t->slots[xid % SLOTS];
 		if (!s->busy || s->xid != xid) {
 			t->late++;
@@ -228,7 +213,7 @@ static int recv_replies(struct thread *t, bool record)
 		s->busy = false;
 		spin = 0;
 		if (o.proc == P_SPIN && mm[i].msg_len >= 4)
-			spin = get32(m + mm[i].msg_len - 4);
+			spin = xdr_load_be32(m + mm[i].msg_len - 4);
 		if (!check_reply(m, mm[i].msg_len,
 				 spin == o.spin_long_us && o.spin_long_frac > 0 ? o.spin_long_us
 										 : o.spin_us)) {

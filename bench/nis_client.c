@@ -275,21 +275,6 @@ static int load_want(struct load *l, const char *path)
 	return 0;
 }
 
-static uint8_t *put32(uint8_t *p, uint32_t v)
-{
-	v = htonl(v);
-	memcpy(p, &v, 4);
-	return p + 4;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return ntohl(v);
-}
-
 static uint8_t *put_opaque(uint8_t *p, const char *s, size_t n)
 {
 	p = put32(p, n);
@@ -369,7 +354,7 @@ static int take_reply(struct load *l, struct flight *fl, const uint8_t *m, size_
 
 	if (n < 4)
 		return -1;
-	xid = get32(m);
+	xid = xdr_load_be32(m);
 	c = &fl->calls[xid % SLOTS];
 	if (!c->busy || c->xid != xid) {
 		l->late++;
@@ -378,15 +363,15 @@ static int take_reply(struct load *l, struct flight *fl, const uint8_t *m, size_
 	c->busy = false;
 	record(l, now > c->t0 ? now - c->t0 : 0);
 	/* REPLY, MSG_ACCEPTED, a verifier, SUCCESS, then ypresp_val. */
-	if (n < 24 || get32(m + 4) != 1 || get32(m + 8) != 0)
+	if (n < 24 || xdr_load_be32(m + 4) != 1 || xdr_load_be32(m + 8) != 0)
 		goto bad;
-	vlen = (get32(m + 16) + 3) & ~3u;
-	if (vlen > n - 24 || n - 24 - vlen < 8 || get32(m + 20 + vlen) != 0)
+	vlen = (xdr_load_be32(m + 16) + 3) & ~3u;
+	if (vlen > n - 24 || n - 24 - vlen < 8 || xdr_load_be32(m + 20 + vlen) != 0)
 		goto bad;
 	m += 24 + vlen;
 	n -= 24 + vlen;
-	status = (int)get32(m);
-	len = get32(m + 4);
+	status = (int)xdr_load_be32(m);
+	len = xdr_load_be32(m + 4);
 	if (len > n - 8)
 		goto bad;
 	tally(l, c->key, status, (const char *)m + 8, len, !l->t_stop);
